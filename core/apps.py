@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """Cross-cutting pieces every clinical app uses: roles, the audited clinical-record base with
+    optimistic locking and reasons for change, number sequences, the audit trail, health."""
+
+    name = "core"
+    verbose_name = "Core"

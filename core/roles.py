@@ -1,0 +1,54 @@
+"""The study roles and what each may do: declared once here, applied by data migrations
+(``sync_role_permissions``), checked by the role/URL matrix test.
+
+Deny by default: a user without one of these groups can log in but reaches nothing; a role has
+exactly the permissions listed here. A migration that adds a permission to a role calls
+``sync_role_permissions`` again.
+"""
+
+COORDINATOR = "Study coordinator"
+INVESTIGATOR = "Investigator"
+DATA_MANAGER = "Data manager"
+MONITOR = "Monitor"
+
+ROLES = (COORDINATOR, INVESTIGATOR, DATA_MANAGER, MONITOR)
+
+_READ = (
+    "enrollment.view_participant",
+    "enrollment.view_participantstatuschange",
+    "enrollment.view_audit_trail",
+)
+
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    COORDINATOR: _READ
+    + (
+        "enrollment.add_participant",
+        "enrollment.change_participant",
+        "enrollment.add_participantstatuschange",
+    ),
+    INVESTIGATOR: _READ + ("enrollment.add_participantstatuschange",),
+    DATA_MANAGER: _READ,
+    MONITOR: _READ,
+}
+
+
+def sync_role_permissions(apps) -> None:
+    """Create the role groups and give each exactly its permissions. Called from data migrations
+    with the migration's ``apps`` (permissions are created first, as they normally appear only
+    after ``migrate`` finishes)."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = []
+        for dotted in perms:
+            app_label, codename = dotted.split(".", 1)
+            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(wanted)

@@ -1,0 +1,85 @@
+"""Writes shared by every app: the audited save with reason for change and optimistic lock, and
+number sequences. App services call these; views, forms and tasks never save clinical records
+directly."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from .exceptions import StaleRecordError
+from .models import ClinicalRecord, NumberSequence
+
+_BOOKKEEPING_FIELDS = {"version", "created_at", "updated_at"}
+REASON_REQUIRED_MESSAGE = "Give a reason for changing a saved record (it is kept in the audit trail)."
+
+
+def changed_fields(instance: ClinicalRecord, stored: ClinicalRecord) -> list[str]:
+    """Names of the stored fields whose value differs between two copies of a record (the key and
+    the bookkeeping fields aside)."""
+    names = []
+    for field in instance._meta.concrete_fields:
+        if field.primary_key or field.name in _BOOKKEEPING_FIELDS:
+            continue
+        if getattr(instance, field.attname) != getattr(stored, field.attname):
+            names.append(field.name)
+    return names
+
+
+def _last_change_by(stored: ClinicalRecord) -> tuple[str, object]:
+    latest = stored.history.order_by("-history_date", "-history_id").first()
+    if latest is None:
+        return "another user", None
+    user = latest.history_user
+    name = (user.get_full_name() or user.get_username()) if user else "the system"
+    return name, latest.history_date
+
+
+@transaction.atomic
+def clinical_record_save(
+    *,
+    instance: ClinicalRecord,
+    user: AbstractBaseUser | None,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> bool:
+    """Validate and save a clinical record with its audit row.
+
+    A new record is saved with version 1 (the reason is optional: "Initial entry" is recorded).
+    Editing a saved record needs a non-blank ``reason`` and the ``expected_version`` the user
+    loaded; if the stored version moved on meanwhile, ``StaleRecordError`` names who changed it
+    and when, and nothing is saved. Returns False when an edit changed nothing (nothing saved).
+    """
+    reason = (reason or "").strip()
+    model = type(instance)
+    if instance.pk is None:
+        instance.version = 1
+        instance.full_clean()
+        instance._change_reason = reason or "Initial entry"
+        instance._history_user = user
+        instance.save()
+        return True
+
+    stored = model.objects.select_for_update().get(pk=instance.pk)
+    if expected_version is not None and stored.version != expected_version:
+        changed_by, changed_at = _last_change_by(stored)
+        raise StaleRecordError(changed_by=changed_by, changed_at=changed_at)
+    if not changed_fields(instance, stored):
+        return False
+    if not reason:
+        raise ValidationError({"reason_for_change": REASON_REQUIRED_MESSAGE})
+    instance.full_clean()
+    instance.version = stored.version + 1
+    instance._change_reason = reason
+    instance._history_user = user
+    instance.save()
+    return True
+
+
+@transaction.atomic
+def sequence_next_value(*, name: str) -> int:
+    """The next value of a named counter, taken under a row lock (SELECT ... FOR UPDATE)."""
+    NumberSequence.objects.get_or_create(name=name)
+    sequence = NumberSequence.objects.select_for_update().get(name=name)
+    sequence.last_value += 1
+    sequence.save(update_fields=["last_value"])
+    return sequence.last_value

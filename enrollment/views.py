@@ -1,0 +1,128 @@
+"""Participant pages: list, registration, dashboard, correction, status change, audit trail.
+Views call selectors and services; they hold no clinical rule."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from core.exceptions import StaleRecordError
+from core.forms import add_service_errors
+from core.selectors import participant_audit_trail
+
+from . import selectors, services
+from .forms import ParticipantForm, StatusChangeForm
+from .models import Participant, ParticipantStatus
+
+
+@permission_required("enrollment.view_participant", raise_exception=True)
+def participant_list(request):
+    search = request.GET.get("q", "")
+    status = request.GET.get("status", "")
+    page = Paginator(selectors.participant_list(search=search, status=status), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "enrollment/participant_list.html",
+        {"page": page, "q": search, "status": status, "statuses": ParticipantStatus.choices},
+    )
+
+
+@permission_required("enrollment.add_participant", raise_exception=True)
+def participant_create(request):
+    form = ParticipantForm(request.POST or None, initial={"screening_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            participant = services.participant_create(
+                user=request.user,
+                initials=form.cleaned_data["initials"],
+                date_of_birth=form.cleaned_data["date_of_birth"],
+                screening_date=form.cleaned_data["screening_date"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Registered {participant.screening_number} for screening.")
+            return redirect("enrollment:participant_detail", pk=participant.pk)
+    return render(request, "enrollment/participant_form.html", {"form": form, "participant": None})
+
+
+@permission_required("enrollment.view_participant", raise_exception=True)
+def participant_detail(request, pk):
+    participant = get_object_or_404(Participant, pk=pk)
+    today = timezone.localdate()
+    return render(
+        request,
+        "enrollment/participant_detail.html",
+        {
+            "participant": participant,
+            "age": selectors.age_in_years(participant.date_of_birth, today),
+            "panels": selectors.participant_panels(participant),
+            "status_changes": participant.status_changes.select_related("recorded_by"),
+        },
+    )
+
+
+@permission_required("enrollment.change_participant", raise_exception=True)
+def participant_update(request, pk):
+    participant = get_object_or_404(Participant, pk=pk)
+    initial = {
+        "initials": participant.initials,
+        "date_of_birth": participant.date_of_birth,
+        "screening_date": participant.screening_date,
+    }
+    form = ParticipantForm(request.POST or None, initial=initial, editing=True, loaded_version=participant.version)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.participant_update(
+                participant=participant,
+                user=request.user,
+                expected_version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason_for_change"],
+                initials=form.cleaned_data["initials"],
+                date_of_birth=form.cleaned_data["date_of_birth"],
+                screening_date=form.cleaned_data["screening_date"],
+            )
+        except (ValidationError, StaleRecordError) as error:
+            add_service_errors(form, error)
+        else:
+            if changed:
+                messages.success(request, "Changes saved.")
+            else:
+                messages.info(request, "Nothing was changed, so nothing was saved.")
+            return redirect("enrollment:participant_detail", pk=participant.pk)
+    return render(request, "enrollment/participant_form.html", {"form": form, "participant": participant})
+
+
+@permission_required("enrollment.add_participantstatuschange", raise_exception=True)
+def participant_status_change(request, pk):
+    participant = get_object_or_404(Participant, pk=pk)
+    form = StatusChangeForm(
+        request.POST or None,
+        current_status=participant.status,
+        initial={"version": participant.version, "effective_date": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.participant_change_status(
+                participant=participant,
+                user=request.user,
+                expected_version=form.cleaned_data["version"],
+                new_status=form.cleaned_data["new_status"],
+                effective_date=form.cleaned_data["effective_date"],
+                reason=form.cleaned_data["reason"],
+            )
+        except (ValidationError, StaleRecordError) as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Status changed to {participant.get_status_display()}.")
+            return redirect("enrollment:participant_detail", pk=participant.pk)
+    return render(request, "enrollment/participant_status_form.html", {"form": form, "participant": participant})
+
+
+@permission_required("enrollment.view_audit_trail", raise_exception=True)
+def participant_audit(request, pk):
+    participant = get_object_or_404(Participant, pk=pk)
+    page = Paginator(participant_audit_trail(participant.pk), 50).get_page(request.GET.get("page"))
+    return render(request, "enrollment/participant_audit.html", {"participant": participant, "page": page})

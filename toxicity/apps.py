@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ToxicityConfig(AppConfig):
+    """CTCAE v5.0 adverse events, lab grading and immune-related adverse event dose rules."""
+
+    name = "toxicity"
+    verbose_name = "Toxicity"

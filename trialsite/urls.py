@@ -1,0 +1,19 @@
+"""URL configuration. Every view needs a login (LoginRequiredMiddleware) and a permission; the few
+public ones (login, health) are marked @login_not_required. The role/URL matrix test lists them all."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+admin.site.site_header = "eCRF administration"
+admin.site.site_title = "eCRF administration"
+
+urlpatterns = [
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("admin/", admin.site.urls),
+    path("participants/", include("enrollment.urls")),
+    path("", include("core.urls")),
+]
