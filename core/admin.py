@@ -1,7 +1,6 @@
 """Admin for clinical models is read-only: data is entered through the eCRF's forms (which ask for
 a reason and check the version), and history can be viewed but never edited, reverted or deleted."""
 
-from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 

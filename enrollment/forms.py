@@ -11,17 +11,21 @@ from .rules.participant import date_of_birth_problem, screening_date_problem
 from .rules.status import manual_targets
 
 
+class InitialsField(forms.CharField):
+    """Initials are stored in capitals whatever case is typed."""
+
+    def to_python(self, value):
+        return super().to_python(value).upper()
+
+
 class ParticipantForm(AuditedEditMixin):
-    initials = forms.CharField(
+    initials = InitialsField(
         max_length=4,
         help_text="2-4 capital letters. Never the patient's name or ID number.",
         validators=[initials_validator],
     )
     date_of_birth = forms.DateField(widget=DateInput)
     screening_date = forms.DateField(widget=DateInput, help_text="Date the patient was first screened.")
-
-    def clean_initials(self):
-        return self.cleaned_data["initials"].strip().upper()
 
     def clean(self):
         cleaned = super().clean()

@@ -1,0 +1,18 @@
+# Front-end assets come from the npm registry at build time; nothing vendored is committed.
+FROM node:20-bookworm-slim AS assets
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=trialsite.settings.production
+WORKDIR /app
+COPY requirements.txt ./
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+COPY --from=assets /build/node_modules/bootstrap/dist ./node_modules/bootstrap/dist
+RUN SECRET_KEY=build-only-collectstatic-key ALLOWED_HOSTS=build python manage.py collectstatic --noinput \
+    && useradd --system --home /app ecrf && mkdir -p /app/var && chown -R ecrf /app/var
+USER ecrf
+EXPOSE 8000
+CMD ["gunicorn", "trialsite.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

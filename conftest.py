@@ -1,0 +1,75 @@
+"""Fixtures shared by every app's tests: a user per study role, and participants."""
+
+import pytest
+
+
+@pytest.fixture
+def make_user(db):
+    from core.tests.factories import UserFactory
+
+    def make(role: str | None = None, **kwargs):
+        return UserFactory(role=role, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def coordinator(make_user):
+    return make_user("Study coordinator", first_name="Chen", last_name="Coordinator")
+
+
+@pytest.fixture
+def investigator(make_user):
+    return make_user("Investigator", first_name="Li", last_name="Investigator")
+
+
+@pytest.fixture
+def data_manager(make_user):
+    return make_user("Data manager")
+
+
+@pytest.fixture
+def monitor(make_user):
+    return make_user("Monitor")
+
+
+@pytest.fixture
+def participant(coordinator):
+    from enrollment.tests.factories import participant_registered
+
+    return participant_registered(user=coordinator)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+
+@pytest.fixture
+def page(live_server, tmp_path):
+    """A Playwright page in Debian's Chromium. Skipped only on a machine without Chromium outside CI;
+    in CI (CI=true) a missing browser fails the test."""
+    import os
+    from pathlib import Path
+
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing; .ci/run installs the chromium package")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
+    # Playwright's sync API runs an event loop in this thread; the test still talks to the
+    # database synchronously (fixtures), which Django allows only when told so.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(base_url=live_server.url)
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
