@@ -48,7 +48,7 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def page(live_server, tmp_path):
+def page(live_server, monkeypatch):
     """A Playwright page in Debian's Chromium. Skipped only on a machine without Chromium outside CI;
     in CI (CI=true) a missing browser fails the test."""
     import os
@@ -60,7 +60,7 @@ def page(live_server, tmp_path):
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
     # Playwright's sync API runs an event loop in this thread; the test still talks to the
     # database synchronously (fixtures), which Django allows only when told so.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -1,6 +1,5 @@
 """Reads for the participant pages."""
 
-import datetime
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -21,12 +20,6 @@ def participant_list(*, search: str = "", status: str = "") -> QuerySet[Particip
     if status in ParticipantStatus.values:
         participants = participants.filter(status=status)
     return participants.order_by("-screening_date", "-id")
-
-
-def age_in_years(date_of_birth: datetime.date, on: datetime.date) -> int:
-    """Whole years of age on a date."""
-    had_birthday = (on.month, on.day) >= (date_of_birth.month, date_of_birth.day)
-    return on.year - date_of_birth.year - (0 if had_birthday else 1)
 
 
 @dataclass(frozen=True)

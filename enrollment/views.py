@@ -15,6 +15,7 @@ from core.selectors import participant_audit_trail
 from . import selectors, services
 from .forms import ParticipantForm, StatusChangeForm
 from .models import Participant, ParticipantStatus
+from .rules.eligibility import age_in_years
 
 
 @permission_required("enrollment.view_participant", raise_exception=True)
@@ -57,7 +58,7 @@ def participant_detail(request, pk):
         "enrollment/participant_detail.html",
         {
             "participant": participant,
-            "age": selectors.age_in_years(participant.date_of_birth, today),
+            "age": age_in_years(participant.date_of_birth, today),
             "panels": selectors.participant_panels(participant),
             "status_changes": participant.status_changes.select_related("recorded_by"),
         },

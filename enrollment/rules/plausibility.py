@@ -1,0 +1,224 @@
+"""Field-level plausibility of screening data, checked by the screening form and the CSV import
+before ``enrollment.rules.eligibility.evaluate`` runs (PROTOCOL §1; issue 3 "Screening in the
+browser": implausible values are refused with a message that helps).
+
+These checks catch typing errors and wrong units, not clinical ineligibility: haemoglobin 95
+"g/dL" is a g/L value, not a very healthy patient. The ranges below are limits of what a living
+adult's blood can show, deliberately wide; they are data-entry safeguards, not protocol
+thresholds, so they live here rather than in ``trialsite.protocol``.
+
+Pure rules: the date to compare against is the caller's ``today``. The check never raises on
+odd input; a value of the wrong type gets a message like any other implausible value.
+"""
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from types import MappingProxyType
+
+from enrollment.rules.participant import date_of_birth_problem
+from trialsite.protocol.eligibility import FIGO_2018_STAGES
+
+
+@dataclass(frozen=True)
+class UnitSlip:
+    """A common wrong unit: a value typed in ``unit`` is ``factor`` times the expected value."""
+
+    unit: str
+    factor: Decimal
+
+
+@dataclass(frozen=True)
+class PlausibleRange:
+    """The values (inclusive) a field can possibly take in its expected unit."""
+
+    unit: str
+    low: Decimal
+    high: Decimal
+    slip: UnitSlip | None = None
+
+
+# Haemoglobin in g/dL. Below 1 or above 25 g/dL is not compatible with life. Many labs report
+# g/L (normal about 120-160), which is ten times the g/dL value.
+HEMOGLOBIN_RANGE_G_DL = PlausibleRange("g/dL", Decimal(1), Decimal(25), UnitSlip("g/L", Decimal(10)))
+
+# Counts in x10^9/L. Cell counts are also reported per microlitre (/uL), 1000 times the x10^9/L
+# value (2.0 x10^9/L = 2000/uL). Upper limits sit at the extremes reported in haematological
+# emergencies (leukaemoid neutrophilia ~100, hyperleukocytosis ~200, extreme thrombocytosis
+# ~2000 x10^9/L), so a value beyond them is a unit or typing error. Zero is possible
+# (agranulocytosis).
+_PER_UL = UnitSlip("/uL", Decimal(1000))
+NEUTROPHILS_RANGE_10E9_L = PlausibleRange("x10^9/L", Decimal(0), Decimal(100), _PER_UL)
+LEUKOCYTES_RANGE_10E9_L = PlausibleRange("x10^9/L", Decimal(0), Decimal(200), _PER_UL)
+PLATELETS_RANGE_10E9_L = PlausibleRange("x10^9/L", Decimal(0), Decimal(2000), _PER_UL)
+
+COUNT_RANGES: Mapping[str, PlausibleRange] = MappingProxyType(
+    {
+        "hemoglobin_g_dl": HEMOGLOBIN_RANGE_G_DL,
+        "neutrophils_10e9_l": NEUTROPHILS_RANGE_10E9_L,
+        "leukocytes_10e9_l": LEUKOCYTES_RANGE_10E9_L,
+        "platelets_10e9_l": PLATELETS_RANGE_10E9_L,
+    }
+)
+
+# Chemistry values in the lab's own unit, each with the lab's upper limit of normal.
+CHEMISTRY_KEYS: tuple[str, ...] = ("alt", "ast", "bilirubin", "bun", "creatinine")
+
+# Viral loads: 0 when undetectable, never negative.
+VIRAL_LOAD_KEYS: tuple[str, ...] = ("hbv_dna_iu_ml", "hcv_rna_copies_ml")
+
+# ECOG performance status is a whole number 0 (fully active) to 5 (dead).
+ECOG_RANGE: tuple[int, int] = (0, 5)
+
+# Dates of events in the patient's life: none can be in the future or before birth.
+EVENT_DATE_KEYS: tuple[str, ...] = (
+    "consent_date",
+    "lab_date",
+    "prior_malignancy_date",
+    "cardiocerebral_event_date",
+    "last_immunosuppressant_date",
+    "last_live_vaccine_date",
+)
+
+_LABELS = {
+    "hemoglobin_g_dl": "haemoglobin",
+    "neutrophils_10e9_l": "neutrophils",
+    "leukocytes_10e9_l": "leukocytes",
+    "platelets_10e9_l": "platelets",
+    "hbv_dna_iu_ml": "HBV DNA",
+    "hcv_rna_copies_ml": "HCV RNA",
+}
+
+
+def check_plausibility(data: Mapping[str, object], *, today: datetime.date) -> dict[str, str]:
+    """Map each data key whose value cannot be right to a message saying how to fix it.
+
+    Source: PROTOCOL §1 data items (issue 3: haemoglobin in g/L typed as g/dL, ECOG outside
+    0-5, dates in the future, consent before birth); ranges are the constants of this module.
+    Absent or ``None`` values are not checked (missing data is the eligibility engine's
+    business). At most one message per key, the most specific one.
+    """
+    problems: dict[str, str] = {}
+
+    born = data.get("date_of_birth")
+    if born is not None:
+        if not _is_date(born):
+            problems["date_of_birth"] = "Enter a date."
+        elif message := date_of_birth_problem(born, today=today):
+            problems["date_of_birth"] = message
+    born_ok = born if _is_date(born) and "date_of_birth" not in problems else None
+    for key in EVENT_DATE_KEYS:
+        if (message := _date_problem(data.get(key), key, born_ok, today)) is not None:
+            problems[key] = message
+
+    for key, plausible in COUNT_RANGES.items():
+        if (message := _count_problem(data.get(key), _LABELS[key], plausible)) is not None:
+            problems[key] = message
+
+    for key in CHEMISTRY_KEYS:
+        if (message := _non_negative_problem(data.get(key))) is not None:
+            problems[key] = message
+        uln = data.get(f"{key}_uln")
+        if uln is not None:
+            value = _number(uln)
+            if value is None:
+                problems[f"{key}_uln"] = "Enter a number."
+            elif value <= 0:
+                problems[f"{key}_uln"] = f"The lab's upper limit of normal must be greater than 0, not {value}."
+
+    for key in VIRAL_LOAD_KEYS:
+        if (message := _non_negative_problem(data.get(key), " (enter 0 when undetectable)")) is not None:
+            problems[key] = message
+
+    if (message := _ecog_problem(data.get("ecog"))) is not None:
+        problems["ecog"] = message
+
+    if (message := _figo_problem(data.get("figo_stage"))) is not None:
+        problems["figo_stage"] = message
+
+    return problems
+
+
+def _is_date(value: object) -> bool:
+    return isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
+
+
+def _number(value: object) -> Decimal | None:
+    """An int, float or finite Decimal as an exact Decimal; None for anything else (bool too)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    return number if number.is_finite() else None
+
+
+def _fmt(number: Decimal) -> str:
+    """A Decimal as typed, without exponent (95 / 10 -> "9.5", 2000 / 1000 -> "2")."""
+    text = format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _date_problem(
+    value: object, key: str, born: datetime.date | None, today: datetime.date
+) -> str | None:
+    if value is None:
+        return None
+    if not _is_date(value):
+        return "Enter a date."
+    if value > today:
+        return f"{value:%Y-%m-%d} is in the future."
+    if born is not None and value < born:
+        what = "Consent" if key == "consent_date" else "This date"
+        return f"{what} ({value:%Y-%m-%d}) is before the date of birth ({born:%Y-%m-%d})."
+    return None
+
+
+def _count_problem(value: object, label: str, plausible: PlausibleRange) -> str | None:
+    """A blood count outside what is possible; a hint when it fits a common wrong unit."""
+    if value is None:
+        return None
+    number = _number(value)
+    if number is None:
+        return "Enter a number."
+    if number < 0:
+        return f"{label.capitalize()} cannot be negative."
+    if plausible.low <= number <= plausible.high:
+        return None
+    unit = plausible.unit
+    slip = plausible.slip
+    if slip is not None and plausible.low <= number / slip.factor <= plausible.high:
+        return f"{_fmt(number)} {unit} looks like {slip.unit}; enter {unit} (e.g. {_fmt(number / slip.factor)})."
+    return (
+        f"{_fmt(number)} {unit} is not a possible {label} value "
+        f"({_fmt(plausible.low)}-{_fmt(plausible.high)} {unit}); check the value and its unit."
+    )
+
+
+def _non_negative_problem(value: object, hint: str = "") -> str | None:
+    if value is None:
+        return None
+    number = _number(value)
+    if number is None:
+        return "Enter a number."
+    if number < 0:
+        return f"{_fmt(number)} cannot be negative{hint}."
+    return None
+
+
+def _ecog_problem(value: object) -> str | None:
+    low, high = ECOG_RANGE
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        return f"ECOG is {low}-{high} (a whole number)."
+    if not low <= value <= high:
+        return f"ECOG is {low}-{high}."
+    return None
+
+
+def _figo_problem(value: object) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str) and value.strip().upper() in FIGO_2018_STAGES:
+        return None
+    return "Enter a FIGO 2018 stage: " + ", ".join(FIGO_2018_STAGES) + "."
