@@ -1,0 +1,331 @@
+"""The planned treatment calendar of PROTOCOL §2 ("Resolution (the planned calendar)").
+
+Vocabulary (stable, used by records, services and pages):
+
+- ``agent``: ``"cisplatin"``, ``"paclitaxel"`` or ``"toripalimab"``.
+- ``phase``: ``"ccrt"``, ``"consolidation"`` or ``"maintenance"``.
+- ``cycle`` / ``day``, per phase:
+  - CCRT weekly cisplatin: ``cycle`` = week number 1..6 (study days 1, 8, 15, 22, 29, 36),
+    ``day`` = 1 always (one dose per week);
+  - CCRT toripalimab: ``cycle`` 1..2 (study days 1 and 22), ``day`` = 1;
+  - consolidation: ``cycle`` 1..6; paclitaxel and toripalimab on ``day`` 1, cisplatin on ``day``
+    2, 3 and 4 of the cycle;
+  - maintenance toripalimab: ``cycle`` 1, 2, ... counted from the first maintenance dose, ``day`` = 1.
+- ``GivenDose(agent, phase, cycle, day, given_on)``: the actual date one planned dose was given,
+  identified by the same four keys. ``plan_doses`` refuses a ``GivenDose`` that matches no planned
+  dose or that repeats one (``ScheduleInputError``), except a maintenance dose recorded beyond the
+  one-year horizon, which is kept in the plan (it was given).
+
+How dates follow actual dates ("plans follow actual dates"):
+
+- The doses planned for the same date form a slot (e.g. CCRT day 22: cisplatin week 4 +
+  toripalimab cycle 2; consolidation cycle k day 1: paclitaxel + toripalimab). A slot's actual
+  date is the EARLIEST ``given_on`` among its doses; until one is given it is the slot's due date.
+- CCRT: each slot is due the planned gap (7, 7, 7, 7, 7 days) after the actual date of the slot
+  before, so a delay (or an early dose) moves every later CCRT date by the same amount, for both
+  agents.
+- Consolidation cycle 1 day 1 is due 21 days after the last radiotherapy fraction; cycle k + 1
+  day 1 is due 21 days after the ACTUAL day 1 of cycle k (a delay of days 2-4 does not move the
+  next cycle); days 2, 3, 4 each follow the actual date of the day before. CCRT delays do not
+  move consolidation: it is anchored to the end of radiotherapy, not to chemotherapy.
+- Maintenance cycle 1 is due 42 days after the last consolidation toripalimab dose (its
+  ``given_on``, else the actual day 1 of consolidation cycle 6), each later one 42 days after the
+  actual date of the one before, while the due date is <= treatment start + 365 days.
+- Without ``last_rt_fraction`` consolidation is planned from ``expected_last_rt_fraction`` and
+  every date resting on that estimate is ``provisional``; a date anchored on a dose actually given
+  since (and every dose already given) is not provisional.
+
+A dose's ``due`` is the date it is planned for from the actual dates before it; its own
+``given_on`` (when given) may differ, and then moves the doses after it.
+
+Pure Python: no Django, no database, no clock.
+"""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from trialsite.protocol.treatment import (
+    AGENTS,
+    CALENDAR,
+    CCRT,
+    CISPLATIN,
+    CISPLATIN_PER_DAY,
+    CISPLATIN_TOTAL_PER_CYCLE,
+    CONSOLIDATION,
+    CONSOLIDATION_CISPLATIN_MODES,
+    DOSES,
+    MAINTENANCE,
+    PACLITAXEL,
+    PHASES,
+    TORIPALIMAB,
+    ChemoDoses,
+    TreatmentCalendar,
+)
+
+
+class ScheduleInputError(ValueError):
+    """A given dose that matches no planned dose, a repeated one, or an unknown agent/phase."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class GivenDose:
+    """The actual administration date of one planned dose (keys as in ``PlannedDose``)."""
+
+    agent: str
+    phase: str
+    cycle: int
+    day: int
+    given_on: datetime.date
+
+    @property
+    def key(self) -> tuple[str, str, int, int]:
+        return (self.agent, self.phase, self.cycle, self.day)
+
+
+@dataclass(frozen=True)
+class PlannedDose:
+    """One dose of the PROTOCOL §2 calendar; exactly one of ``mg_per_m2`` / ``flat_mg`` is set."""
+
+    agent: str
+    phase: str
+    cycle: int
+    day: int
+    due: datetime.date
+    mg_per_m2: Decimal | None = None
+    flat_mg: Decimal | None = None
+    provisional: bool = False
+    given_on: datetime.date | None = None
+
+    @property
+    def key(self) -> tuple[str, str, int, int]:
+        return (self.agent, self.phase, self.cycle, self.day)
+
+    @property
+    def delay_days(self) -> int | None:
+        """Days between due and given (negative when given early); None while not given."""
+        return None if self.given_on is None else (self.given_on - self.due).days
+
+
+@dataclass(frozen=True)
+class ScheduleFinding:
+    """A protocol deviation found in the calendar, with a stable code and a message."""
+
+    code: str
+    message: str
+
+
+def consolidation_cisplatin_mg_per_m2_per_day(
+    *, doses: ChemoDoses = DOSES, calendar: TreatmentCalendar = CALENDAR
+) -> Decimal:
+    """Cisplatin mg/m^2 on each of consolidation days 2-4.
+
+    Source: PROTOCOL §2 resolution: 75 mg/m^2 is the total per cycle divided evenly over days 2-4
+    (25 mg/m^2/day, ``"total_per_cycle"``); the setting ``"per_day"`` gives 75 mg/m^2 each day.
+    """
+    if doses.consolidation_cisplatin_mode == CISPLATIN_TOTAL_PER_CYCLE:
+        return doses.consolidation_cisplatin_mg_per_m2 / len(calendar.consolidation_cisplatin_days)
+    if doses.consolidation_cisplatin_mode == CISPLATIN_PER_DAY:
+        return doses.consolidation_cisplatin_mg_per_m2
+    raise ValueError(
+        f"Unknown consolidation cisplatin mode {doses.consolidation_cisplatin_mode!r}; "
+        f"expected one of {CONSOLIDATION_CISPLATIN_MODES}."
+    )
+
+
+def expected_last_rt_fraction(
+    treatment_start: datetime.date, *, calendar: TreatmentCalendar = CALENDAR
+) -> datetime.date:
+    """The expected date of the last radiotherapy fraction, used while the actual one is unknown.
+
+    Source: issue 4 / PROTOCOL §2 (setting): 28 EBRT fractions at 5 a week, fraction 1 on
+    treatment start and fractions on 5 consecutive days of every 7 (fraction 28 on day 38), then 4
+    brachytherapy fractions a week apart, the first a week after the last EBRT fraction (the last
+    on day 66, i.e. treatment start + 65 days).
+    """
+    n = calendar.expected_ebrt_fractions
+    per_week = calendar.expected_ebrt_fractions_per_week
+    last_ebrt_offset = ((n - 1) // per_week) * 7 + (n - 1) % per_week
+    last_offset = last_ebrt_offset
+    if calendar.expected_brachy_fractions > 0:
+        last_offset += (
+            calendar.expected_first_brachy_after_last_ebrt_days
+            + (calendar.expected_brachy_fractions - 1) * calendar.expected_brachy_interval_days
+        )
+    return treatment_start + datetime.timedelta(days=last_offset)
+
+
+def _index_given(given: Iterable[GivenDose]) -> dict[tuple[str, str, int, int], datetime.date]:
+    index: dict[tuple[str, str, int, int], datetime.date] = {}
+    for dose in given:
+        if dose.agent not in AGENTS:
+            raise ScheduleInputError("schedule.given.agent", f"Unknown agent {dose.agent!r}; expected one of {AGENTS}.")
+        if dose.phase not in PHASES:
+            raise ScheduleInputError("schedule.given.phase", f"Unknown phase {dose.phase!r}; expected one of {PHASES}.")
+        if dose.key in index:
+            raise ScheduleInputError(
+                "schedule.given.duplicate",
+                f"{_describe(dose.key)} is recorded as given twice "
+                f"({index[dose.key].isoformat()} and {dose.given_on.isoformat()}).",
+            )
+        index[dose.key] = dose.given_on
+    return index
+
+
+def _describe(key: tuple[str, str, int, int]) -> str:
+    agent, phase, cycle, day = key
+    return f"{agent} ({phase}, cycle {cycle}, day {day})"
+
+
+class _Planner:
+    """Builds the plan slot by slot, consuming the given doses it matches."""
+
+    def __init__(self, given: dict[tuple[str, str, int, int], datetime.date]):
+        self.given = given
+        self.used: set[tuple[str, str, int, int]] = set()
+        self.doses: list[PlannedDose] = []
+
+    def slot(
+        self,
+        due: datetime.date,
+        provisional: bool,
+        members: list[tuple[str, str, int, int, Decimal | None, Decimal | None]],
+    ) -> tuple[datetime.date, bool]:
+        """Plan the doses of one slot; return the slot's actual date and whether it is provisional."""
+        given_dates = []
+        for agent, phase, cycle, day, mg_per_m2, flat_mg in members:
+            key = (agent, phase, cycle, day)
+            given_on = self.given.get(key)
+            if given_on is not None:
+                self.used.add(key)
+                given_dates.append(given_on)
+            self.doses.append(
+                PlannedDose(
+                    agent=agent,
+                    phase=phase,
+                    cycle=cycle,
+                    day=day,
+                    due=due,
+                    mg_per_m2=mg_per_m2,
+                    flat_mg=flat_mg,
+                    provisional=provisional and given_on is None,
+                    given_on=given_on,
+                )
+            )
+        if given_dates:
+            return min(given_dates), False
+        return due, provisional
+
+
+def plan_doses(
+    treatment_start: datetime.date,
+    *,
+    last_rt_fraction: datetime.date | None = None,
+    given: Iterable[GivenDose] = (),
+    calendar: TreatmentCalendar = CALENDAR,
+    doses: ChemoDoses = DOSES,
+) -> list[PlannedDose]:
+    """Every planned dose of PROTOCOL §2, in calendar order (CCRT, consolidation, maintenance).
+
+    Source: PROTOCOL §2 "Resolution (the planned calendar)"; see the module docstring for the
+    cycle/day vocabulary, how ``given`` (``GivenDose`` items) moves later dates, and when a dose
+    is ``provisional``. With no delays and a known end of radiotherapy 65 days after start the
+    plan has 6 weekly cisplatin + 2 CCRT toripalimab + 6 x (paclitaxel, toripalimab, 3 cisplatin
+    days) + 4 maintenance toripalimab doses = 42 doses.
+    """
+    given_on = _index_given(given)
+    planner = _Planner(given_on)
+    cisplatin_ccrt = doses.ccrt_cisplatin_mg_per_m2
+    paclitaxel = doses.consolidation_paclitaxel_mg_per_m2
+    cisplatin_daily = consolidation_cisplatin_mg_per_m2_per_day(doses=doses, calendar=calendar)
+    toripalimab = doses.toripalimab_flat_mg
+
+    # CCRT: slots by study day; both agents share the chain of actual dates.
+    ccrt_members: dict[int, list] = {}
+    for week, study_day in enumerate(calendar.weekly_cisplatin_days, start=1):
+        ccrt_members.setdefault(study_day, []).append((CISPLATIN, CCRT, week, 1, cisplatin_ccrt, None))
+    for cycle, study_day in enumerate(calendar.ccrt_toripalimab_days, start=1):
+        ccrt_members.setdefault(study_day, []).append((TORIPALIMAB, CCRT, cycle, 1, None, toripalimab))
+    previous_day = 1
+    anchor = treatment_start
+    for study_day in sorted(ccrt_members):
+        due = anchor + datetime.timedelta(days=study_day - previous_day)
+        anchor, _ = planner.slot(due, False, ccrt_members[study_day])
+        previous_day = study_day
+
+    # Consolidation: cycle 1 from the end of radiotherapy; each cycle from the actual day 1 before.
+    provisional = last_rt_fraction is None
+    rt_end = (
+        last_rt_fraction
+        if last_rt_fraction is not None
+        else expected_last_rt_fraction(treatment_start, calendar=calendar)
+    )
+    cycle_due = rt_end + datetime.timedelta(days=calendar.consolidation_start_after_last_rt_days)
+    cycle_provisional = provisional
+    last_toripalimab: tuple[datetime.date, bool] = (cycle_due, cycle_provisional)
+    for cycle in range(1, calendar.consolidation_cycles + 1):
+        members_by_day: dict[int, list] = {}
+        for day in calendar.consolidation_toripalimab_days:
+            members_by_day.setdefault(day, []).append((TORIPALIMAB, CONSOLIDATION, cycle, day, None, toripalimab))
+        for day in calendar.consolidation_paclitaxel_days:
+            members_by_day.setdefault(day, []).append((PACLITAXEL, CONSOLIDATION, cycle, day, paclitaxel, None))
+        for day in calendar.consolidation_cisplatin_days:
+            members_by_day.setdefault(day, []).append((CISPLATIN, CONSOLIDATION, cycle, day, cisplatin_daily, None))
+        day_anchor, day_provisional = cycle_due, cycle_provisional
+        previous_day = 1
+        day1_anchor = (cycle_due, cycle_provisional)
+        for day in sorted(members_by_day):
+            due = day_anchor + datetime.timedelta(days=day - previous_day)
+            day_anchor, day_provisional = planner.slot(due, day_provisional, members_by_day[day])
+            if day == 1:
+                day1_anchor = (day_anchor, day_provisional)
+            if day in calendar.consolidation_toripalimab_days:
+                tori_given = given_on.get((TORIPALIMAB, CONSOLIDATION, cycle, day))
+                last_toripalimab = (tori_given, False) if tori_given is not None else (day_anchor, day_provisional)
+            previous_day = day
+        cycle_due = day1_anchor[0] + datetime.timedelta(days=calendar.consolidation_cycle_length_days)
+        cycle_provisional = day1_anchor[1]
+
+    # Maintenance: every 42 days from the last consolidation toripalimab, up to start + 365 days.
+    horizon = treatment_start + datetime.timedelta(days=calendar.maintenance_horizon_days)
+    anchor, anchor_provisional = last_toripalimab
+    cycle = 1
+    while True:
+        due = anchor + datetime.timedelta(days=calendar.maintenance_interval_days)
+        if due > horizon and (TORIPALIMAB, MAINTENANCE, cycle, 1) not in given_on:
+            break
+        anchor, anchor_provisional = planner.slot(
+            due, anchor_provisional, [(TORIPALIMAB, MAINTENANCE, cycle, 1, None, toripalimab)]
+        )
+        cycle += 1
+
+    unmatched = sorted(set(given_on) - planner.used)
+    if unmatched:
+        listed = "; ".join(_describe(key) for key in unmatched)
+        raise ScheduleInputError(
+            "schedule.given.unplanned", f"Given dose(s) that match no planned dose of PROTOCOL §2: {listed}."
+        )
+    return planner.doses
+
+
+def weekly_cisplatin_deviation(
+    given: Iterable[GivenDose], *, calendar: TreatmentCalendar = CALENDAR
+) -> ScheduleFinding | None:
+    """A deviation when fewer than 4 weekly cisplatin doses were given during CCRT, else None.
+
+    Source: PROTOCOL §2 ("6 planned; fewer than 4 given is a protocol deviation"). Call it once
+    CCRT is over (the caller knows when); exactly 4 given is not a deviation.
+    """
+    count = sum(1 for dose in given if dose.agent == CISPLATIN and dose.phase == CCRT)
+    minimum = calendar.min_weekly_cisplatin_doses
+    if count >= minimum:
+        return None
+    return ScheduleFinding(
+        code="ccrt.cisplatin.below_minimum",
+        message=f"{count} weekly cisplatin dose(s) given during CCRT; the protocol requires at least {minimum}.",
+    )
