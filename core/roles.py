@@ -17,6 +17,10 @@ _READ = (
     "enrollment.view_participant",
     "enrollment.view_participantstatuschange",
     "enrollment.view_audit_trail",
+    "enrollment.view_screening",
+    "enrollment.view_consent",
+    "enrollment.view_eligibilitysignature",
+    "enrollment.view_screening_log",
 )
 
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -25,8 +29,13 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "enrollment.add_participant",
         "enrollment.change_participant",
         "enrollment.add_participantstatuschange",
+        "enrollment.add_screening",
+        "enrollment.change_screening",
+        "enrollment.add_consent",
+        "enrollment.change_consent",
+        "enrollment.enrol_participant",
     ),
-    INVESTIGATOR: _READ + ("enrollment.add_participantstatuschange",),
+    INVESTIGATOR: _READ + ("enrollment.add_participantstatuschange", "enrollment.sign_eligibility"),
     DATA_MANAGER: _READ,
     MONITOR: _READ,
 }

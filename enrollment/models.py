@@ -37,12 +37,20 @@ class Participant(ClinicalRecord):
         max_length=20, choices=ParticipantStatus.choices, default=ParticipantStatus.SCREENING, editable=False
     )
     status_date = models.DateField(editable=False, help_text="Date the current status took effect.")
+    enrolment_date = models.DateField(null=True, blank=True, editable=False)
+    planned_treatment_start = models.DateField(
+        null=True, blank=True, editable=False, help_text="Planned first fraction of external beam radiotherapy."
+    )
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["-screening_date", "-id"]
-        permissions = [("view_audit_trail", "Can view a participant's audit trail")]
+        permissions = [
+            ("view_audit_trail", "Can view a participant's audit trail"),
+            ("enrol_participant", "Can enrol an eligible, consented, signed participant"),
+            ("view_screening_log", "Can view the screening log and its CSV"),
+        ]
 
     def __str__(self) -> str:
         number = self.study_number or self.screening_number
@@ -70,3 +78,150 @@ class ParticipantStatusChange(ClinicalRecord):
 
     def __str__(self) -> str:
         return f"{self.get_to_status_display()} from {self.effective_date:%Y-%m-%d}"
+
+
+def yes_no(verbose_name: str, help_text: str = "") -> models.BooleanField:
+    """A yes / no answer; null means not yet recorded."""
+    return models.BooleanField(verbose_name, null=True, blank=True, help_text=help_text)
+
+
+def lab_value(verbose_name: str, unit: str, digits: int = 8, places: int = 2) -> models.DecimalField:
+    return models.DecimalField(verbose_name, max_digits=digits, decimal_places=places, null=True, blank=True,
+                               help_text=unit)
+
+
+def event_date(verbose_name: str) -> models.DateField:
+    return models.DateField(verbose_name, null=True, blank=True)
+
+
+class Screening(ClinicalRecord):
+    """The screening data for PROTOCOL §1 (the paper's Table 1): one record per participant, saved
+    incomplete and resumed. Field names are the keys of ``enrollment.rules.eligibility.evaluate``;
+    the date of birth comes from the participant and the consent date from the consent record.
+
+    For the four "most recent event" dates (other malignancy, cardio-cerebral event,
+    immunosuppressant, live vaccine) a yes/no question says whether there was such an event:
+    "no" means none, "yes" needs the date, unanswered means not recorded.
+    """
+
+    audit_participant_lookup = "participant_id"
+
+    participant = models.OneToOneField(Participant, on_delete=models.PROTECT, related_name="screening")
+    planned_enrolment_date = models.DateField(
+        null=True, blank=True, help_text="Date-window criteria and lab freshness are counted back from this date."
+    )
+    # I2 / E9: disease
+    figo_stage = models.CharField("FIGO 2018 stage", max_length=6, blank=True)
+    histology = models.CharField(max_length=100, blank=True, help_text="e.g. squamous cell carcinoma")
+    biopsy_date = models.DateField(null=True, blank=True)
+    pathology_confirmed = yes_no("Pathologically confirmed")
+    previously_treated = yes_no("Previously treated for this cancer")
+    distant_metastasis_or_recurrence = yes_no("Recurrent or distant metastatic disease")
+    # I3, I5-I7
+    ecog = models.PositiveSmallIntegerField("ECOG performance status", null=True, blank=True, help_text="0-5")
+    life_expectancy_over_6_months = yes_no("Life expectancy over 6 months")
+    pi_confirms_ccrt = yes_no("PI confirms eligible for CCRT", "Assessed by the principal investigator")
+    pi_confirms_ccrt_by = models.CharField("PI who assessed CCRT eligibility", max_length=100, blank=True)
+    pi_confirms_ccrt_on = models.DateField("Date of PI assessment", null=True, blank=True)
+    active_bleeding = yes_no("Obvious active bleeding")
+    # I4: laboratory
+    lab_date = models.DateField("Lab sample date", null=True, blank=True)
+    hemoglobin_g_dl = lab_value("Haemoglobin", "g/dL", 4, 1)
+    neutrophils_10e9_l = lab_value("Neutrophils", "x10^9/L", 6, 2)
+    leukocytes_10e9_l = lab_value("Leukocytes", "x10^9/L", 6, 2)
+    platelets_10e9_l = lab_value("Platelets", "x10^9/L", 6, 1)
+    alt = lab_value("ALT", "U/L", 7, 1)
+    alt_uln = lab_value("ALT ULN", "U/L", 7, 1)
+    ast = lab_value("AST", "U/L", 7, 1)
+    ast_uln = lab_value("AST ULN", "U/L", 7, 1)
+    bilirubin = lab_value("Total bilirubin", "umol/L", 7, 1)
+    bilirubin_uln = lab_value("Total bilirubin ULN", "umol/L", 7, 1)
+    bun = lab_value("Blood urea nitrogen", "mmol/L", 6, 2)
+    bun_uln = lab_value("BUN ULN", "mmol/L", 6, 2)
+    creatinine = lab_value("Creatinine", "umol/L", 7, 1)
+    creatinine_uln = lab_value("Creatinine ULN", "umol/L", 7, 1)
+    # I8
+    childbearing_potential = yes_no("Of childbearing potential")
+    pregnancy_test_date = models.DateField(null=True, blank=True)
+    pregnancy_test_negative = yes_no("Pregnancy test negative")
+    contraception_agreed = yes_no("Agrees to effective contraception")
+    # Exclusions
+    uncontrolled_infection = yes_no("Uncontrolled active infection")
+    prior_malignancy = yes_no("Other malignancy in the past")
+    prior_malignancy_date = event_date("Date of the most recent other malignancy")
+    prior_malignancy_nonmelanoma_skin = yes_no("It was curable non-melanoma skin cancer")
+    uncontrolled_hypertension_or_diabetes = yes_no("Uncontrolled hypertension or diabetes")
+    cardiocerebral_event = yes_no("Cerebral embolism/haemorrhage, MI or serious arrhythmia ever")
+    cardiocerebral_event_date = event_date("Date of the most recent such event")
+    immunosuppressant_use = yes_no("Systemic steroid >= 10 mg/day prednisone-eq. or immunosuppressant ever")
+    last_immunosuppressant_date = event_date("Date of the last dose")
+    immunosuppressant_planned = yes_no("Immunosuppressant planned during the study")
+    live_vaccine = yes_no("Live attenuated vaccine ever")
+    last_live_vaccine_date = event_date("Date of the last live vaccine")
+    live_vaccine_planned = yes_no("Live vaccine planned during the study")
+    therapeutic_hpv_vaccine_after_diagnosis = yes_no("Therapeutic HPV vaccine after LACC diagnosis")
+    organ_transplant = yes_no("Previous organ transplantation")
+    hiv = yes_no("HIV infection")
+    uncontrolled_mental_illness = yes_no("Severe uncontrolled mental illness")
+    hbv_dna_iu_ml = lab_value("HBV DNA", "IU/mL (0 if undetectable)", 14, 1)
+    hcv_rna_copies_ml = lab_value("HCV RNA", "copies/mL (0 if undetectable)", 14, 1)
+    mab_allergy = yes_no("Allergy to monoclonal antibodies or a trial drug")
+    active_autoimmune_disease = yes_no("Active autoimmune disease needing systemic treatment or long-term steroids")
+
+    # The outcome as last evaluated when saved (for the screening log); the rules are re-run
+    # whenever a decision is made.
+    eligible = models.BooleanField(null=True, blank=True, editable=False)
+    failed_criteria = models.JSONField(default=list, blank=True, editable=False)
+    missing_criteria = models.JSONField(default=list, blank=True, editable=False)
+
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return f"Screening of {self.participant}"
+
+
+class Consent(ClinicalRecord):
+    """Informed consent (PROTOCOL §1 I9) and its withdrawal."""
+
+    audit_participant_lookup = "participant_id"
+
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="consents")
+    icf_version = models.CharField("Consent form version", max_length=30)
+    consent_date = models.DateField()
+    obtained_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    withdrawn_on = models.DateField(null=True, blank=True, editable=False)
+    withdrawal_reason = models.TextField(blank=True, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-consent_date", "-id"]
+
+    def __str__(self) -> str:
+        return f"Consent {self.icf_version} on {self.consent_date:%Y-%m-%d}"
+
+
+class EligibilitySignature(ClinicalRecord):
+    """An investigator's electronic signature of eligibility: who, when, what it means, and the
+    exact criteria outcome signed (valid only while the screening stays at the signed version)."""
+
+    audit_participant_lookup = "participant_id"
+    MEANING = "I confirm this patient is eligible"
+
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="eligibility_signatures")
+    screening_version = models.PositiveIntegerField()
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signer_name = models.CharField(max_length=150)
+    signed_at = models.DateTimeField()
+    meaning = models.CharField(max_length=200, default=MEANING)
+    enrolment_date = models.DateField(help_text="The planned enrolment date the criteria were evaluated against.")
+    criteria = models.JSONField(help_text="Each criterion's id, status and reason, as signed.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-signed_at"]
+        permissions = [("sign_eligibility", "Can sign eligibility (investigator)")]
+
+    def __str__(self) -> str:
+        return f"Eligibility signed by {self.signer_name} at {self.signed_at:%Y-%m-%d %H:%M}"

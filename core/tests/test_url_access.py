@@ -8,6 +8,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from core import roles
+from enrollment import services
 
 ANON, NO_ROLE = "anonymous", "no role"
 COORD, INV, DM, MON = roles.COORDINATOR, roles.INVESTIGATOR, roles.DATA_MANAGER, roles.MONITOR
@@ -28,22 +29,32 @@ def everyone(outcome):
     return {visitor: outcome for visitor in VISITORS}
 
 
-# name -> (method, needs a participant pk, expected outcome per visitor)
+# name -> (method, URL arguments, expected outcome per visitor); arguments: None, "pk" (a participant
+# with a screening and consent) or "consent" (that participant and their consent).
 ACCESS = {
-    "login": ("get", False, {**everyone(REDIRECT), ANON: OK}),
-    "logout": ("post", False, everyone(REDIRECT)),
-    "password_change": ("get", False, {**everyone(OK), ANON: TO_LOGIN}),
-    "password_change_done": ("get", False, {**everyone(OK), ANON: TO_LOGIN}),
-    "core:home": ("get", False, only(*ALL_ROLES)),
-    "core:health": ("get", False, everyone(OK)),
-    "enrollment:participant_list": ("get", False, only(*ALL_ROLES)),
-    "enrollment:participant_create": ("get", False, only(COORD)),
-    "enrollment:participant_detail": ("get", True, only(*ALL_ROLES)),
-    "enrollment:participant_update": ("get", True, only(COORD)),
-    "enrollment:participant_status_change": ("get", True, only(COORD, INV)),
-    "enrollment:participant_audit": ("get", True, only(*ALL_ROLES)),
+    "login": ("get", None, {**everyone(REDIRECT), ANON: OK}),
+    "logout": ("post", None, everyone(REDIRECT)),
+    "password_change": ("get", None, {**everyone(OK), ANON: TO_LOGIN}),
+    "password_change_done": ("get", None, {**everyone(OK), ANON: TO_LOGIN}),
+    "core:home": ("get", None, only(*ALL_ROLES)),
+    "core:health": ("get", None, everyone(OK)),
+    "enrollment:participant_list": ("get", None, only(*ALL_ROLES)),
+    "enrollment:participant_create": ("get", None, only(COORD)),
+    "enrollment:participant_detail": ("get", "pk", only(*ALL_ROLES)),
+    "enrollment:participant_update": ("get", "pk", only(COORD)),
+    "enrollment:participant_status_change": ("get", "pk", only(COORD, INV)),
+    "enrollment:participant_audit": ("get", "pk", only(*ALL_ROLES)),
+    "enrollment:screening_log": ("get", None, only(*ALL_ROLES)),
+    "enrollment:screening_log_csv": ("get", None, only(*ALL_ROLES)),
+    "enrollment:screening_edit": ("get", "pk", only(*ALL_ROLES)),
+    "enrollment:screening_evaluate": ("post", "pk", only(COORD)),
+    "enrollment:screening_fail": ("get", "pk", only(COORD, INV)),
+    "enrollment:consent_create": ("get", "pk", only(COORD)),
+    "enrollment:consent_withdraw": ("get", "consent", only(COORD)),
+    "enrollment:eligibility_sign": ("get", "pk", only(INV)),
+    "enrollment:participant_enrol": ("get", "pk", only(COORD)),
     # The admin site checks is_staff itself on every one of its pages; no study role is staff.
-    "admin:index": ("get", False, everyone(TO_ADMIN_LOGIN)),
+    "admin:index": ("get", None, everyone(TO_ADMIN_LOGIN)),
 }
 
 
@@ -66,11 +77,16 @@ def test_every_url_pattern_is_listed():
 @pytest.mark.django_db
 @pytest.mark.parametrize("visitor", VISITORS)
 @pytest.mark.parametrize("name", sorted(ACCESS))
-def test_access(client, make_user, participant, name, visitor):
-    method, needs_pk, expected = ACCESS[name]
+def test_access(client, make_user, coordinator, participant, name, visitor):
+    method, arguments, expected = ACCESS[name]
+    consent = services.consent_record(
+        participant=participant, user=coordinator, icf_version="v1", consent_date=participant.screening_date
+    )
+    services.screening_save(participant=participant, user=coordinator, values={"ecog": 0})
     if visitor != ANON:
         client.force_login(make_user(None if visitor == NO_ROLE else visitor))
-    url = reverse(name, kwargs={"pk": participant.pk} if needs_pk else None)
+    kwargs = {None: None, "pk": {"pk": participant.pk}, "consent": {"pk": participant.pk, "consent_pk": consent.pk}}
+    url = reverse(name, kwargs=kwargs[arguments])
     response = getattr(client, method)(url)
     outcome = expected[visitor]
     if outcome == TO_LOGIN:

@@ -12,10 +12,10 @@ from core.exceptions import StaleRecordError
 from core.forms import add_service_errors
 from core.selectors import participant_audit_trail
 
-from . import selectors, services
-from .forms import ParticipantForm, StatusChangeForm
-from .models import Participant, ParticipantStatus
-from .rules.eligibility import age_in_years
+from .. import selectors, services
+from ..forms import ParticipantForm, StatusChangeForm
+from ..models import Participant, ParticipantStatus
+from ..rules.eligibility import age_in_years
 
 
 @permission_required("enrollment.view_participant", raise_exception=True)
@@ -60,6 +60,7 @@ def participant_detail(request, pk):
             "participant": participant,
             "age": age_in_years(participant.date_of_birth, today),
             "panels": selectors.participant_panels(participant),
+            "state": selectors.eligibility_state(participant),
             "status_changes": participant.status_changes.select_related("recorded_by"),
         },
     )

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from core.services import clinical_record_save, sequence_next_value
 
-from .models import Participant, ParticipantStatus, ParticipantStatusChange
-from .rules.participant import date_of_birth_problem, screening_date_problem
-from .rules.status import check_status_change
+from ..models import Participant, ParticipantStatus, ParticipantStatusChange
+from ..rules.participant import date_of_birth_problem, screening_date_problem
+from ..rules.status import check_status_change
 
 SCREENING_SEQUENCE = "screening_number"
 
