@@ -15,8 +15,8 @@ FOLLOW_UP = "follow_up"
 OFF_STUDY = "off_study"
 DIED = "died"
 
-# Enrolment is not a manual change: it is made by the enrolment service once the participant is
-# eligible, consented and signed off (PROTOCOL §1).
+# Enrolment and screen failure are not manual changes: enrolment is made once the participant is
+# eligible, consented and signed off, a screen failure once a criterion fails (PROTOCOL §1).
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     SCREENING: frozenset({SCREEN_FAILURE, ENROLLED, OFF_STUDY, DIED}),
     SCREEN_FAILURE: frozenset(),
@@ -28,7 +28,7 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     OFF_STUDY: frozenset({DIED}),
     DIED: frozenset(),
 }
-SERVICE_ONLY_STATUSES = frozenset({ENROLLED})
+SERVICE_ONLY_STATUSES = frozenset({ENROLLED, SCREEN_FAILURE})
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def check_status_change(
         return StatusCheck(
             False,
             "status.service_only",
-            f"{_label(new).capitalize()} is set by the enrolment step, once eligibility is signed.",
+            f"'{_label(new)}' is recorded from the screening (enrolment or screen failure), not by hand.",
         )
     if effective_date > today:
         return StatusCheck(False, "status.future_date", f"{effective_date:%Y-%m-%d} is in the future.")

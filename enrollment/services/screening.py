@@ -229,6 +229,7 @@ def screening_fail(
         new_status=ParticipantStatus.SCREEN_FAILURE,
         effective_date=effective_date,
         reason=f"Screen failure — {reasons}",
+        manual=False,
     )
     if screening is not None and list(screening.failed_criteria) != list(result.failed):
         screening.failed_criteria = list(result.failed)

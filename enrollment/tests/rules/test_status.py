@@ -24,7 +24,7 @@ def test_rule_statuses_match_the_model_choices():
 @pytest.mark.parametrize(
     "current, new, code",
     [
-        ("screening", "screen_failure", "status.ok"),
+        ("screening", "screen_failure", "status.service_only"),
         ("screening", "off_study", "status.ok"),
         ("screening", "on_treatment", "status.transition"),
         ("screening", "enrolled", "status.service_only"),
@@ -41,8 +41,9 @@ def test_transitions(current, new, code):
     assert _check(current, new).code == code
 
 
-def test_enrolment_service_may_set_enrolled():
-    assert _check("screening", "enrolled", manual=False).allowed
+@pytest.mark.parametrize("new", ["enrolled", "screen_failure"])
+def test_screening_services_may_set_enrolled_and_screen_failure(new):
+    assert _check("screening", new, manual=False).allowed
 
 
 @pytest.mark.parametrize(
@@ -55,9 +56,9 @@ def test_enrolment_service_may_set_enrolled():
     ],
 )
 def test_effective_date_between_current_status_start_and_today(effective_date, code):
-    assert _check("screening", "screen_failure", effective_date=effective_date).code == code
+    assert _check("screening", "off_study", effective_date=effective_date).code == code
 
 
 def test_manual_targets_never_offer_enrolled():
-    assert rules.manual_targets("screening") == ["screen_failure", "off_study", "died"]
+    assert rules.manual_targets("screening") == ["off_study", "died"]
     assert rules.manual_targets("died") == []

@@ -84,15 +84,15 @@ def test_status_change_is_dated_and_listed_on_the_dashboard(coordinator_client, 
         reverse("enrollment:participant_status_change", args=[participant.pk]),
         {
             "version": 1,
-            "new_status": ParticipantStatus.SCREEN_FAILURE,
+            "new_status": ParticipantStatus.OFF_STUDY,
             "effective_date": participant.screening_date.isoformat(),
-            "reason": "Neutrophils below the limit",
+            "reason": "Moved to another hospital",
         },
         follow=True,
     )
     participant.refresh_from_db()
-    assert participant.status == ParticipantStatus.SCREEN_FAILURE
-    assert "Neutrophils below the limit" in response.content.decode()
+    assert participant.status == ParticipantStatus.OFF_STUDY
+    assert "Moved to another hospital" in response.content.decode()
 
 
 def test_enrolled_cannot_be_chosen_by_hand(coordinator_client, participant):
