@@ -16,7 +16,7 @@ from core.services import clinical_record_save, sequence_next_value
 from ..models import Consent, EligibilitySignature, Participant, ParticipantStatus, Screening
 from ..rules.eligibility import EligibilityResult, evaluate
 from ..rules.plausibility import check_plausibility
-from ..rules.screening_input import SCREENING_KEYS, evaluation_data, form_field_for_key
+from ..rules.screening_input import EVENT_QUESTIONS, SCREENING_KEYS, evaluation_data, form_field_for_key
 from .participants import participant_change_status
 
 STUDY_SEQUENCE = "study_number"
@@ -56,9 +56,7 @@ def screening_evaluation(
 
 def plausibility_errors(values: Mapping[str, object], participant: Participant) -> dict[str, str]:
     """Implausible screening values, keyed by form field (the same check the form makes)."""
-    data = {key: values.get(key) for key in SCREENING_KEYS}
-    data.update({key: values.get(key) for key in ("prior_malignancy_date", "cardiocerebral_event_date",
-                                                   "last_immunosuppressant_date", "last_live_vaccine_date")})
+    data = {key: values.get(key) for key in (*SCREENING_KEYS, *EVENT_QUESTIONS)}
     data["date_of_birth"] = participant.date_of_birth
     problems = check_plausibility(data, today=timezone.localdate())
     return {form_field_for_key(k): v for k, v in problems.items() if form_field_for_key(k)}

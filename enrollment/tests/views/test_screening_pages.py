@@ -104,3 +104,10 @@ def test_screening_log_counts_and_csv(client, coordinator, investigator, monitor
     assert [r["status"] for r in rows] == ["screen_failure", "enrolled", "screening"]
     assert rows[0]["failed_criteria"] == "I4b"
     assert rows[1]["study_number"] == "TC-001" and rows[1]["signed_by"] == "Li Investigator"
+
+
+def test_screening_form_sections_hold_every_screening_field_once():
+    from enrollment.forms import SCREENING_FIELDS
+    from enrollment.services.screening import EDITABLE_SCREENING_FIELDS
+
+    assert sorted(SCREENING_FIELDS) == sorted(EDITABLE_SCREENING_FIELDS)
