@@ -101,6 +101,8 @@ class PlannedDose:
     flat_mg: Decimal | None = None
     provisional: bool = False
     given_on: datetime.date | None = None
+    # The date the dose was due before a documented postponement moved it (None: not postponed).
+    postponed_from: datetime.date | None = None
 
     @property
     def key(self) -> tuple[str, str, int, int]:
@@ -110,6 +112,27 @@ class PlannedDose:
     def delay_days(self) -> int | None:
         """Days between due and given (negative when given early); None while not given."""
         return None if self.given_on is None else (self.given_on - self.due).days
+
+
+@dataclass(frozen=True)
+class Postponement:
+    """A documented decision to give a dose later than planned (e.g. held for toxicity).
+
+    It moves the dose's whole slot (doses planned for the same date move together) to
+    ``delayed_to``: that is the slot's due date from then on, also once it is given (so a dose
+    given on its postponed date is on time), and every later date follows from the slot's actual
+    date. A postponement to a date on or before the dose's due date has no effect.
+    """
+
+    agent: str
+    phase: str
+    cycle: int
+    day: int
+    delayed_to: datetime.date
+
+    @property
+    def key(self) -> tuple[str, str, int, int]:
+        return (self.agent, self.phase, self.cycle, self.day)
 
 
 @dataclass(frozen=True)
@@ -185,8 +208,13 @@ def _describe(key: tuple[str, str, int, int]) -> str:
 class _Planner:
     """Builds the plan slot by slot, consuming the given doses it matches."""
 
-    def __init__(self, given: dict[tuple[str, str, int, int], datetime.date]):
+    def __init__(
+        self,
+        given: dict[tuple[str, str, int, int], datetime.date],
+        postponed: dict[tuple[str, str, int, int], datetime.date] | None = None,
+    ):
         self.given = given
+        self.postponed = postponed or {}
         self.used: set[tuple[str, str, int, int]] = set()
         self.doses: list[PlannedDose] = []
 
@@ -197,6 +225,10 @@ class _Planner:
         members: list[tuple[str, str, int, int, Decimal | None, Decimal | None]],
     ) -> tuple[datetime.date, bool]:
         """Plan the doses of one slot; return the slot's actual date and whether it is provisional."""
+        postponed_from = None
+        delays = [self.postponed[member[:4]] for member in members if member[:4] in self.postponed]
+        if delays and max(delays) > due:
+            postponed_from, due, provisional = due, max(delays), False
         given_dates = []
         for agent, phase, cycle, day, mg_per_m2, flat_mg in members:
             key = (agent, phase, cycle, day)
@@ -215,6 +247,7 @@ class _Planner:
                     flat_mg=flat_mg,
                     provisional=provisional and given_on is None,
                     given_on=given_on,
+                    postponed_from=postponed_from,
                 )
             )
         if given_dates:
@@ -229,6 +262,7 @@ def plan_doses(
     given: Iterable[GivenDose] = (),
     calendar: TreatmentCalendar = CALENDAR,
     doses: ChemoDoses = DOSES,
+    postponed: Iterable[Postponement] = (),
 ) -> list[PlannedDose]:
     """Every planned dose of PROTOCOL §2, in calendar order (CCRT, consolidation, maintenance).
 
@@ -237,9 +271,13 @@ def plan_doses(
     is ``provisional``. With no delays and a known end of radiotherapy 65 days after start the
     plan has 6 weekly cisplatin + 2 CCRT toripalimab + 6 x (paclitaxel, toripalimab, 3 cisplatin
     days) + 4 maintenance toripalimab doses = 42 doses.
+
+    ``postponed`` (``Postponement`` items, beside the public contract): documented delays of doses
+    not yet given; each moves its slot to the later date (``postponed_from`` keeps the date it
+    replaced, the dose is no longer provisional) and every date that follows from it.
     """
     given_on = _index_given(given)
-    planner = _Planner(given_on)
+    planner = _Planner(given_on, {p.key: p.delayed_to for p in postponed})
     cisplatin_ccrt = doses.ccrt_cisplatin_mg_per_m2
     paclitaxel = doses.consolidation_paclitaxel_mg_per_m2
     cisplatin_daily = consolidation_cisplatin_mg_per_m2_per_day(doses=doses, calendar=calendar)
@@ -328,4 +366,38 @@ def weekly_cisplatin_deviation(
     return ScheduleFinding(
         code="ccrt.cisplatin.below_minimum",
         message=f"{count} weekly cisplatin dose(s) given during CCRT; the protocol requires at least {minimum}.",
+    )
+
+
+def dose_window_days(phase: str, *, calendar: TreatmentCalendar = CALENDAR) -> int:
+    """How many days either side of its due date a dose of ``phase`` may be given.
+
+    Source: PROTOCOL §2 / §4 resolution in ``trialsite.protocol.treatment.TreatmentCalendar``
+    (weekly CCRT doses +/-2 days, consolidation and maintenance cycles +/-3 days).
+    """
+    if phase not in PHASES:
+        raise ScheduleInputError("schedule.phase.unknown", f"Unknown phase {phase!r}; expected one of {PHASES}.")
+    return calendar.ccrt_dose_window_days if phase == CCRT else calendar.cycle_dose_window_days
+
+
+def dose_window_deviation(dose: PlannedDose, *, calendar: TreatmentCalendar = CALENDAR) -> ScheduleFinding | None:
+    """A deviation when a given dose was given outside its window around its due date, else None.
+
+    Source: PROTOCOL §2 calendar ("plans follow actual dates") and the dose-window resolution:
+    a dose given exactly ``window`` days early or late is within it; one day more is not. A
+    documented postponement moves the due date, so a dose given on its postponed date is on time.
+    """
+    if dose.given_on is None:
+        return None
+    window = dose_window_days(dose.phase, calendar=calendar)
+    delay = (dose.given_on - dose.due).days
+    if abs(delay) <= window:
+        return None
+    direction = "late" if delay > 0 else "early"
+    return ScheduleFinding(
+        code="dose.outside_window",
+        message=(
+            f"{_describe(dose.key)} given on {dose.given_on.isoformat()}, {abs(delay)} day(s) {direction} "
+            f"for its due date {dose.due.isoformat()} (window +/-{window} days)."
+        ),
     )

@@ -116,6 +116,13 @@ class TreatmentCalendar:
     # Fewer weekly cisplatin doses than this given is a protocol deviation.
     min_weekly_cisplatin_doses: int = 4
 
+    # Dose windows (our resolution; the paper gives none): a dose given more than this many days
+    # before or after its due date (the date planned from the actual dates before it, after any
+    # documented postponement) is a protocol deviation. Weekly CCRT doses follow the +/-2 days of
+    # the weekly visits (PROTOCOL §4); 3-weekly and 6-weekly doses allow +/-3 days.
+    ccrt_dose_window_days: int = 2
+    cycle_dose_window_days: int = 3
+
     # Consolidation: cycles 1..6, each 21 days after the ACTUAL day 1 of the one before; cycle 1
     # starts this many days after the last radiotherapy fraction (EBRT or brachytherapy).
     consolidation_cycles: int = 6
