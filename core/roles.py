@@ -21,6 +21,27 @@ _READ = (
     "enrollment.view_consent",
     "enrollment.view_eligibilitysignature",
     "enrollment.view_screening_log",
+    "dosing.view_anthropometrics",
+    "dosing.view_doseadministration",
+    "dosing.view_dosedelay",
+    "dosing.view_dosemodification",
+    "dosing.view_radiotherapycourse",
+    "dosing.view_brachytherapyfraction",
+)
+
+# Recording treatment: height and weight, doses, delays, toxicity reviews, radiotherapy.
+_TREATMENT_ENTRY = (
+    "dosing.add_anthropometrics",
+    "dosing.change_anthropometrics",
+    "dosing.add_doseadministration",
+    "dosing.change_doseadministration",
+    "dosing.add_dosedelay",
+    "dosing.change_dosedelay",
+    "dosing.add_dosemodification",
+    "dosing.add_radiotherapycourse",
+    "dosing.change_radiotherapycourse",
+    "dosing.add_brachytherapyfraction",
+    "dosing.change_brachytherapyfraction",
 )
 
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -34,8 +55,14 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "enrollment.add_consent",
         "enrollment.change_consent",
         "enrollment.enrol_participant",
-    ),
-    INVESTIGATOR: _READ + ("enrollment.add_participantstatuschange", "enrollment.sign_eligibility"),
+    )
+    + _TREATMENT_ENTRY,
+    # Investigators may record treatment too; only they decide dose modifications and authorise a
+    # dose above the calculated one.
+    INVESTIGATOR: _READ
+    + ("enrollment.add_participantstatuschange", "enrollment.sign_eligibility")
+    + _TREATMENT_ENTRY
+    + ("dosing.decide_dose_modification", "dosing.override_dose_limit"),
     DATA_MANAGER: _READ,
     MONITOR: _READ,
 }

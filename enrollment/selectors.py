@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from .models import Consent, EligibilitySignature, Participant, ParticipantStatus, Screening
 from .rules.eligibility import CRITERIA, CRITERIA_BY_ID, EligibilityResult
@@ -93,10 +94,13 @@ def eligibility_panel_lines(participant: Participant) -> list[str]:
 def participant_panels(participant: Participant) -> list[Panel]:
     """The dashboard's form areas, each with what is recorded; areas whose forms come in later
     modules say honestly that nothing is recorded."""
+    from dosing.selectors.calendar import treatment_panel_lines
+
     return [
         Panel("eligibility", "Eligibility", eligibility_panel_lines(participant),
               "No eligibility assessment recorded yet."),
-        Panel("treatment", "Treatment", [], "No doses or radiotherapy recorded yet."),
+        Panel("treatment", "Treatment", treatment_panel_lines(participant, today=timezone.localdate()),
+              "Not enrolled: the treatment calendar starts at enrolment."),
         Panel("visits", "Visits", [], "No visits recorded yet."),
         Panel("adverse_events", "Adverse events", [], "No adverse events recorded yet."),
         Panel("response", "Tumour response", [], "No tumour assessments recorded yet."),

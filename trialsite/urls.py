@@ -15,5 +15,6 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("admin/", admin.site.urls),
     path("participants/", include("enrollment.urls")),
+    path("", include("dosing.urls")),
     path("", include("core.urls")),
 ]

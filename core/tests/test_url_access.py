@@ -30,7 +30,9 @@ def everyone(outcome):
 
 
 # name -> (method, URL arguments, expected outcome per visitor); arguments: None, "pk" (a participant
-# with a screening and consent) or "consent" (that participant and their consent).
+# with a screening and consent), "consent" (that participant and their consent), or, for the
+# treatment pages, "treated" (an enrolled participant with treatment data), "dose" (its week 1
+# cisplatin), "anthropometrics", "review" (a pending toxicity review) or "brachy" (a fraction).
 ACCESS = {
     "login": ("get", None, {**everyone(REDIRECT), ANON: OK}),
     "logout": ("post", None, everyone(REDIRECT)),
@@ -53,9 +55,57 @@ ACCESS = {
     "enrollment:consent_withdraw": ("get", "consent", only(COORD)),
     "enrollment:eligibility_sign": ("get", "pk", only(INV)),
     "enrollment:participant_enrol": ("get", "pk", only(COORD)),
+    "dosing:treatment_calendar": ("get", "treated", only(*ALL_ROLES)),
+    "dosing:anthropometrics_create": ("get", "treated", only(COORD, INV)),
+    "dosing:anthropometrics_update": ("get", "anthropometrics", only(COORD, INV)),
+    "dosing:dose_record": ("get", "dose", only(COORD, INV)),
+    "dosing:dose_delay": ("get", "dose", only(COORD, INV)),
+    "dosing:modification_create": ("get", "treated", only(COORD, INV)),
+    "dosing:modification_decide": ("get", "review", only(INV)),
+    "dosing:radiotherapy": ("get", "treated", only(*ALL_ROLES)),
+    "dosing:radiotherapy_course": ("get", "treated", only(COORD, INV)),
+    "dosing:brachy_create": ("get", "treated", only(COORD, INV)),
+    "dosing:brachy_update": ("get", "brachy", only(COORD, INV)),
+    "dosing:doses_due": ("get", None, only(*ALL_ROLES)),
+    "dosing:deviations": ("get", None, only(*ALL_ROLES)),
     # The admin site checks is_staff itself on every one of its pages; no study role is staff.
     "admin:index": ("get", None, everyone(TO_ADMIN_LOGIN)),
 }
+
+
+def _treatment_kwargs(kind: str, coordinator, make_user) -> dict:
+    """An enrolled participant with height and weight, a pending toxicity review and a brachytherapy
+    fraction, and the URL arguments of the treatment page under test."""
+    from decimal import Decimal
+
+    from core.services import clinical_record_save
+    from dosing.models import BrachytherapyFraction
+    from dosing.services.doses import anthropometrics_record
+    from dosing.services.modification import dose_modification_review
+    from dosing.tests.factories import participant_enrolled
+
+    treated = participant_enrolled(coordinator=coordinator, investigator=make_user(INV))
+    start = treated.planned_treatment_start
+    if kind == "treated":
+        return {"pk": treated.pk}
+    if kind == "dose":
+        return {"pk": treated.pk, "agent": "cisplatin", "phase": "ccrt", "cycle": 1, "day": 1}
+    if kind == "anthropometrics":
+        record = anthropometrics_record(
+            participant=treated, user=coordinator, measured_on=start, height_cm=Decimal(160), weight_kg=Decimal(60)
+        )
+        return {"pk": treated.pk, "record_pk": record.pk}
+    if kind == "review":
+        record = dose_modification_review(
+            participant=treated, user=coordinator, assessed_on=start, febrile=False, haematological_recovered=True,
+            toxicities=[("Platelet count decreased", 4)],
+        )
+        return {"pk": treated.pk, "record_pk": record.pk}
+    fraction = BrachytherapyFraction(
+        participant=treated, number=1, given_on=start, hrctv_d90_gy=Decimal(7), applicator="tandem_ring"
+    )
+    clinical_record_save(instance=fraction, user=coordinator)
+    return {"pk": treated.pk, "record_pk": fraction.pk}
 
 
 def _pattern_names(patterns, namespace=""):
@@ -86,6 +136,8 @@ def test_access(client, make_user, coordinator, participant, name, visitor):
     if visitor != ANON:
         client.force_login(make_user(None if visitor == NO_ROLE else visitor))
     kwargs = {None: None, "pk": {"pk": participant.pk}, "consent": {"pk": participant.pk, "consent_pk": consent.pk}}
+    if arguments not in kwargs:
+        kwargs[arguments] = _treatment_kwargs(arguments, coordinator, make_user)
     url = reverse(name, kwargs=kwargs[arguments])
     response = getattr(client, method)(url)
     outcome = expected[visitor]

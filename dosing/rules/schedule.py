@@ -401,3 +401,25 @@ def dose_window_deviation(dose: PlannedDose, *, calendar: TreatmentCalendar = CA
             f"for its due date {dose.due.isoformat()} (window +/-{window} days)."
         ),
     )
+
+
+def expected_brachytherapy_dates(
+    treatment_start: datetime.date,
+    *,
+    last_ebrt: datetime.date | None = None,
+    calendar: TreatmentCalendar = CALENDAR,
+) -> list[datetime.date]:
+    """The expected dates of the brachytherapy fractions (PROTOCOL §2: 4 fractions of 7 Gy).
+
+    Source: the calendar setting used for ``expected_last_rt_fraction``: weekly, the first one week
+    after the last EBRT fraction; while that is unknown, after the expected 28th fraction.
+    """
+    if last_ebrt is None:
+        n = calendar.expected_ebrt_fractions
+        per_week = calendar.expected_ebrt_fractions_per_week
+        last_ebrt = treatment_start + datetime.timedelta(days=((n - 1) // per_week) * 7 + (n - 1) % per_week)
+    first = last_ebrt + datetime.timedelta(days=calendar.expected_first_brachy_after_last_ebrt_days)
+    return [
+        first + datetime.timedelta(days=i * calendar.expected_brachy_interval_days)
+        for i in range(calendar.expected_brachy_fractions)
+    ]

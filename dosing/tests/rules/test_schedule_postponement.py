@@ -169,3 +169,17 @@ def test_dose_given_a_week_late_without_a_postponement_is_outside_its_window():
     plan = by_key(plan_doses(START, last_rt_fraction=LAST_RT, given=[GivenDose("cisplatin", "ccrt", 2, 1, day(15))]))
     finding = dose_window_deviation(plan[("cisplatin", "ccrt", 2, 1)])
     assert finding is not None and "7 day(s) late" in finding.message
+
+
+def test_expected_brachytherapy_dates_follow_the_expected_end_of_ebrt():
+    from dosing.rules.schedule import expected_brachytherapy_dates, expected_last_rt_fraction
+
+    dates = expected_brachytherapy_dates(START)
+    assert dates == [day(45), day(52), day(59), day(66)]
+    assert dates[-1] == expected_last_rt_fraction(START)
+
+
+def test_expected_brachytherapy_dates_follow_the_actual_last_ebrt_fraction():
+    from dosing.rules.schedule import expected_brachytherapy_dates
+
+    assert expected_brachytherapy_dates(START, last_ebrt=day(40))[0] == day(47)

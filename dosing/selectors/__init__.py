@@ -1,0 +1,1 @@
+"""Reads for the treatment pages (calendar, doses due, deviations, radiotherapy)."""

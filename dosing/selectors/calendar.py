@@ -1,0 +1,379 @@
+"""Reads for the treatment pages: the participant's calendar (planned vs given, delays, reductions,
+holds and the rule behind them), the study-wide doses due, and the protocol deviation list.
+
+Everything is computed by the rules from what is recorded; the pages only display it. Study-wide
+reads prefetch every relation they use, so their query count does not grow with the number of
+participants.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+
+from enrollment.models import Participant
+from trialsite.protocol.treatment import CCRT, TORIPALIMAB
+
+from ..models import Agent, DoseAdministration, DoseDelay, DoseModification, DoseStatus, Phase
+from ..rules.schedule import (
+    GivenDose,
+    PlannedDose,
+    ScheduleFinding,
+    ScheduleInputError,
+    dose_window_days,
+    dose_window_deviation,
+    expected_brachytherapy_dates,
+    weekly_cisplatin_deviation,
+)
+from ..services.common import TREATMENT_STATUSES, treatment_closed_reason
+from ..services.doses import (
+    ChemoState,
+    DoseCalculation,
+    chemo_state,
+    dose_calculation,
+    latest_anthropometrics,
+    participant_plan,
+    weight_used_last,
+)
+from . import radiotherapy as rt
+
+GIVEN, OMITTED, DUE, OVERDUE, UPCOMING, HELD, DISCONTINUED, AWAITING = (
+    "given", "omitted", "due", "overdue", "upcoming", "held", "discontinued", "awaiting_decision",
+)
+STATE_LABELS = {
+    GIVEN: "Given",
+    OMITTED: "Not given",
+    DUE: "Due",
+    OVERDUE: "Overdue",
+    UPCOMING: "Planned",
+    HELD: "Held",
+    DISCONTINUED: "Discontinued",
+    AWAITING: "Awaiting investigator",
+}
+AGENT_LABELS = dict(Agent.choices)
+PHASE_LABELS = dict(Phase.choices)
+
+
+@dataclass(frozen=True)
+class CalendarRow:
+    dose: PlannedDose
+    agent_label: str
+    cycle_label: str
+    record: DoseAdministration | None
+    delay: DoseDelay | None
+    state: str
+    state_label: str
+    calculation: DoseCalculation | None
+    recommendation: DoseModification | None
+    window: ScheduleFinding | None
+    note: str = ""
+
+    @property
+    def key_args(self) -> tuple[str, str, int, int]:
+        return self.dose.key
+
+    @property
+    def phase_label(self) -> str:
+        return PHASE_LABELS[self.dose.phase]
+
+    @property
+    def planned_text(self) -> str:
+        if self.dose.flat_mg is not None:
+            return f"{self.dose.flat_mg} mg flat"
+        return f"{self.dose.mg_per_m2.normalize():f} mg/m²"
+
+
+@dataclass(frozen=True)
+class PhaseBlock:
+    phase: str
+    title: str
+    rows: list[CalendarRow]
+
+
+@dataclass(frozen=True)
+class RtPlanRow:
+    label: str
+    planned: datetime.date | None
+    actual: str
+    provisional: bool
+
+
+@dataclass(frozen=True)
+class Deviation:
+    code: str
+    message: str
+    date: datetime.date | None = None
+
+
+@dataclass(frozen=True)
+class TreatmentCalendar:
+    participant: Participant
+    phases: list[PhaseBlock]
+    state: ChemoState
+    anthropometrics: object
+    recalculation: str
+    radiotherapy: list[RtPlanRow]
+    deviations: list[Deviation]
+    closed_reason: str | None
+    error: str = ""
+    reviews: list[DoseModification] = field(default_factory=list)
+
+
+def cycle_label(dose: PlannedDose) -> str:
+    if dose.phase == CCRT and dose.agent != TORIPALIMAB:
+        return f"Week {dose.cycle}"
+    return f"Cycle {dose.cycle}, day {dose.day}"
+
+
+def _state(dose: PlannedDose, record, state: ChemoState, today: datetime.date, pending_key) -> str:
+    if record is not None:
+        return GIVEN if record.status == DoseStatus.GIVEN else OMITTED
+    if dose.agent != TORIPALIMAB:
+        if state.discontinued:
+            return DISCONTINUED
+        if pending_key == dose.key:
+            return AWAITING
+        if state.held_by is not None and state.held_by.target_key == dose.key:
+            return HELD
+    window = dose_window_days(dose.phase)
+    if today > dose.due + datetime.timedelta(days=window):
+        return OVERDUE
+    if today >= dose.due - datetime.timedelta(days=window):
+        return DUE
+    return UPCOMING
+
+
+def _prefetched(queryset: QuerySet[Participant]) -> QuerySet[Participant]:
+    return queryset.select_related("radiotherapy_course").prefetch_related(
+        Prefetch("doses", queryset=DoseAdministration.objects.order_by("given_on", "id")),
+        "dose_delays",
+        "dose_modifications",
+        "anthropometrics",
+        "brachytherapy_fractions",
+        "consents",
+    )
+
+
+def _plan(participant: Participant) -> tuple[list[PlannedDose], str]:
+    try:
+        return participant_plan(participant), ""
+    except ScheduleInputError as error:  # recorded data the calendar cannot place
+        return [], str(error)
+
+
+def calendar_rows(participant: Participant, plan: list[PlannedDose], *, today: datetime.date) -> list[CalendarRow]:
+    records = {d.key: d for d in participant.doses.all()}
+    delays = {d.key: d for d in participant.dose_delays.all()}
+    modifications = list(participant.dose_modifications.all())
+    state = chemo_state(participant, modifications)
+    by_target = {}
+    for review in modifications:
+        if review.decision != "not_required":
+            by_target[review.target_key] = review
+    pending_key = state.pending.target_key if state.pending else None
+    latest = latest_anthropometrics(participant)
+    used = weight_used_last(participant)
+    rows = []
+    for dose in plan:
+        record = records.get(dose.key)
+        row_state = _state(dose, record, state, today, pending_key)
+        calculation = None
+        if record is None and row_state not in (DISCONTINUED,):
+            calculation = dose_calculation(participant, dose, state=state, anthropometrics=latest, weight_used_kg=used)
+        note = ""
+        if record is not None and record.status == DoseStatus.GIVEN and record.dose_level_pct < 100:
+            note = f"Given at {record.dose_level_pct} %"
+        rows.append(
+            CalendarRow(
+                dose=dose,
+                agent_label=AGENT_LABELS[dose.agent],
+                cycle_label=cycle_label(dose),
+                record=record,
+                delay=delays.get(dose.key),
+                state=row_state,
+                state_label=STATE_LABELS[row_state],
+                calculation=calculation,
+                recommendation=by_target.get(dose.key),
+                window=dose_window_deviation(dose) if record is not None else None,
+                note=note,
+            )
+        )
+    return rows
+
+
+def _radiotherapy_rows(participant: Participant) -> list[RtPlanRow]:
+    course = getattr(participant, "radiotherapy_course", None) if _has_course(participant) else None
+    start = participant.planned_treatment_start
+    fractions = sorted(participant.brachytherapy_fractions.all(), key=lambda f: f.number)
+    last_ebrt = course.end_date if course and course.end_date else None
+    expected = expected_brachytherapy_dates(start, last_ebrt=last_ebrt)
+    rows = [
+        RtPlanRow(
+            "EBRT first fraction",
+            start,
+            f"{course.start_date:%Y-%m-%d}" if course else "Not recorded",
+            False,
+        ),
+        RtPlanRow(
+            "EBRT last fraction",
+            None if last_ebrt else expected[0] - datetime.timedelta(days=7),
+            (f"{course.end_date:%Y-%m-%d} ({course.fractions_delivered} fractions)" if last_ebrt
+             else (f"{course.fractions_delivered} fractions so far" if course else "Not recorded")),
+            last_ebrt is None,
+        ),
+    ]
+    by_number = {f.number: f for f in fractions}
+    for number, planned in enumerate(expected, start=1):
+        fraction = by_number.get(number)
+        rows.append(
+            RtPlanRow(
+                f"Brachytherapy fraction {number}",
+                planned,
+                f"{fraction.given_on:%Y-%m-%d} (HR-CTV D90 {fraction.hrctv_d90_gy} Gy)" if fraction else "Not recorded",
+                fraction is None and last_ebrt is None,
+            )
+        )
+    for fraction in fractions:
+        if fraction.number > len(expected):
+            rows.append(RtPlanRow(f"Brachytherapy fraction {fraction.number}", None, f"{fraction.given_on:%Y-%m-%d}", False))
+    return rows
+
+
+def _has_course(participant: Participant) -> bool:
+    try:
+        participant.radiotherapy_course  # noqa: B018 (reverse one-to-one: raises when absent)
+    except Participant.radiotherapy_course.RelatedObjectDoesNotExist:
+        return False
+    return True
+
+
+def ccrt_over(participant: Participant, plan: list[PlannedDose], *, today: datetime.date) -> bool:
+    """CCRT is over once EBRT has ended or every weekly cisplatin date is past its window."""
+    if _has_course(participant) and participant.radiotherapy_course.end_date:
+        return True
+    weekly = [d for d in plan if d.phase == CCRT and d.agent != TORIPALIMAB]
+    return bool(weekly) and all(today > d.due + datetime.timedelta(days=dose_window_days(CCRT)) for d in weekly)
+
+
+def participant_deviations(
+    participant: Participant, *, today: datetime.date, plan: list[PlannedDose] | None = None
+) -> list[Deviation]:
+    """PROTOCOL §2 deviations: doses outside their window, fewer than 4 weekly cisplatin doses,
+    OAR limits exceeded, overall treatment time above 56 days (and the other RT checks)."""
+    if plan is None:
+        plan, error = _plan(participant)
+        if error:
+            return [Deviation("schedule.unplaced", error)]
+    deviations = []
+    for dose in plan:
+        finding = dose_window_deviation(dose)
+        if finding is not None:
+            deviations.append(Deviation(finding.code, finding.message, dose.given_on))
+    if ccrt_over(participant, plan, today=today):
+        given = [GivenDose(*d.key, d.given_on) for d in plan if d.given_on is not None]
+        finding = weekly_cisplatin_deviation(given)
+        if finding is not None:
+            deviations.append(Deviation(finding.code, finding.message, None))
+    for item in rt.radiotherapy_deviations(participant):
+        deviations.append(Deviation(item.code, item.message, item.date))
+    return deviations
+
+
+def treatment_calendar(participant: Participant, *, today: datetime.date) -> TreatmentCalendar:
+    participant = _prefetched(Participant.objects.filter(pk=participant.pk)).get()
+    plan, error = _plan(participant)
+    rows = calendar_rows(participant, plan, today=today)
+    phases = [
+        PhaseBlock(phase, PHASE_LABELS[phase], [r for r in rows if r.dose.phase == phase])
+        for phase in (Phase.CCRT, Phase.CONSOLIDATION, Phase.MAINTENANCE)
+    ]
+    modifications = sorted(participant.dose_modifications.all(), key=lambda r: (r.assessed_on, r.pk))
+    latest = latest_anthropometrics(participant)
+    used = weight_used_last(participant)
+    from ..services.doses import recalculation_note
+
+    return TreatmentCalendar(
+        participant=participant,
+        phases=phases,
+        state=chemo_state(participant, modifications),
+        anthropometrics=latest,
+        recalculation=recalculation_note(used, latest.weight_kg if latest else None),
+        radiotherapy=_radiotherapy_rows(participant),
+        deviations=[] if error else participant_deviations(participant, today=today, plan=plan),
+        closed_reason=treatment_closed_reason(participant),
+        error=error,
+        reviews=modifications,
+    )
+
+
+@dataclass(frozen=True)
+class DueDose:
+    participant: Participant
+    row: CalendarRow
+
+
+def doses_due(*, start: datetime.date, end: datetime.date, today: datetime.date) -> tuple[list[DueDose], list[DueDose]]:
+    """Doses not yet recorded that are due between ``start`` and ``end`` (a week), and those
+    overdue before it, for every participant on treatment."""
+    participants = _prefetched(
+        Participant.objects.filter(status__in=TREATMENT_STATUSES, planned_treatment_start__isnull=False)
+        .exclude(consents__withdrawn_on__isnull=False)
+        .order_by("study_number")
+    )
+    this_week, overdue = [], []
+    for participant in participants:
+        plan, error = _plan(participant)
+        if error:
+            continue
+        for row in calendar_rows(participant, plan, today=today):
+            if row.record is not None or row.state == DISCONTINUED:
+                continue
+            if start <= row.dose.due <= end:
+                this_week.append(DueDose(participant, row))
+            elif row.dose.due < start and row.state == OVERDUE:
+                overdue.append(DueDose(participant, row))
+    key = lambda item: (item.row.dose.due, item.participant.study_number or "")  # noqa: E731
+    return sorted(this_week, key=key), sorted(overdue, key=key)
+
+
+@dataclass(frozen=True)
+class ParticipantDeviations:
+    participant: Participant
+    deviations: list[Deviation]
+
+
+def study_deviations(*, today: datetime.date) -> list[ParticipantDeviations]:
+    """Every participant with treatment data and at least one protocol deviation."""
+    participants = _prefetched(
+        Participant.objects.filter(planned_treatment_start__isnull=False).order_by("study_number")
+    )
+    result = []
+    for participant in participants:
+        found = participant_deviations(participant, today=today)
+        if found:
+            result.append(ParticipantDeviations(participant, found))
+    return result
+
+
+def treatment_panel_lines(participant: Participant, *, today: datetime.date) -> list[str]:
+    """Lines for the participant dashboard's treatment panel."""
+    if participant.planned_treatment_start is None:
+        return []
+    doses = list(participant.doses.all())
+    lines = [f"Treatment start {participant.planned_treatment_start:%Y-%m-%d}"]
+    given = [d for d in doses if d.status == DoseStatus.GIVEN]
+    if given:
+        last = max(given, key=lambda d: (d.given_on, d.pk))
+        lines.append(f"{len(given)} dose(s) given; last: {last.dose_label()} on {last.given_on:%Y-%m-%d}")
+    state = chemo_state(participant)
+    if state.discontinued:
+        lines.append("Chemotherapy discontinued")
+    elif state.pending:
+        lines.append(f"Dose modification awaiting investigator: {state.pending.get_recommended_action_display()}")
+    elif state.held_by:
+        lines.append("Chemotherapy on hold")
+    elif state.level_pct < 100:
+        lines.append(f"Chemotherapy at {state.level_pct} % of the starting dose")
+    lines.extend(rt.radiotherapy_panel_lines(participant))
+    return lines
+
