@@ -1,0 +1,183 @@
+"""Forms for the EBRT course and the brachytherapy fractions. Input shape only: the services
+(``dosing.services.radiotherapy``) hold the rules and put their refusals next to the fields."""
+
+from crispy_forms.bootstrap import AppendedText
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Fieldset, Layout
+from django import forms
+
+from core.forms import AuditedEditMixin, DateInput
+from trialsite.protocol.treatment import RADIOTHERAPY
+
+from ..models import Applicator, EbrtTechnique
+
+_P = RADIOTHERAPY
+
+
+def _gy(label: str, *, required: bool = False, help_text: str = "") -> forms.DecimalField:
+    return forms.DecimalField(
+        label=f"{label} (Gy)", max_digits=5, decimal_places=2, required=required, help_text=help_text
+    )
+
+
+def _pct(label: str) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=f"{label} (%)",
+        max_digits=5,
+        decimal_places=2,
+        required=False,
+        help_text=f"% of the femoral head receiving >= 50 Gy; PROTOCOL §2: < {_P.femoral_head_v50_max_pct:g} %.",
+    )
+
+
+def _audit_fields(form: AuditedEditMixin) -> list[str]:
+    return ["version", "reason_for_change"] if form.editing else []
+
+
+class RadiotherapyCourseForm(AuditedEditMixin):
+    technique = forms.ChoiceField(label="Technique", choices=[("", "---------"), *EbrtTechnique.choices])
+    prescription_dose_gy = _gy(
+        "Prescription dose",
+        required=True,
+        help_text=f"PROTOCOL §2: {_P.ebrt_total_dose_min_gy}-{_P.ebrt_total_dose_max_gy} Gy.",
+    )
+    prescribed_fractions = forms.IntegerField(
+        label="Prescribed fractions",
+        min_value=1,
+        help_text=f"PROTOCOL §2: {_P.ebrt_fractions_min}-{_P.ebrt_fractions_max} fractions.",
+    )
+    dose_per_fraction_gy = _gy(
+        "Dose per fraction", required=True, help_text=f"PROTOCOL §2: {_P.ebrt_dose_per_fraction_gy} Gy."
+    )
+    sib_dose_gy = _gy(
+        "SIB dose to nodes (PGTVnd)",
+        help_text=(
+            f"Node-positive only: {_P.sib_total_dose_min_gy:.2f}-{_P.sib_total_dose_max_gy:.2f} Gy. "
+            "Leave blank without a boost."
+        ),
+    )
+    sib_dose_per_fraction_gy = _gy("SIB dose per fraction", help_text=f"PROTOCOL §2: {_P.sib_dose_per_fraction_gy} Gy.")
+    start_date = forms.DateField(label="First EBRT fraction", widget=DateInput)
+    end_date = forms.DateField(
+        label="Last EBRT fraction", widget=DateInput, required=False, help_text="Blank while EBRT is ongoing."
+    )
+    fractions_delivered = forms.IntegerField(label="Fractions delivered", min_value=0, initial=0)
+    interruption_days = forms.IntegerField(label="Days of interruption", min_value=0, initial=0)
+    interruption_reason = forms.CharField(
+        label="Reason for interruptions", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    bladder_d2cc_ebrt_gy = _gy("Bladder D2cc from EBRT (measured)")
+    rectum_d2cc_ebrt_gy = _gy("Rectum D2cc from EBRT (measured)")
+    sigmoid_d2cc_ebrt_gy = _gy("Sigmoid D2cc from EBRT (measured)")
+    femoral_head_left_v50_pct = _pct("Left femoral head V50")
+    femoral_head_right_v50_pct = _pct("Right femoral head V50")
+    completed = forms.BooleanField(
+        label="All radiotherapy (EBRT and brachytherapy) is complete",
+        required=False,
+        help_text="Needs the date of the last EBRT fraction. Consolidation is planned from the last fraction.",
+    )
+
+    VALUE_FIELDS = (
+        "technique",
+        "prescription_dose_gy",
+        "prescribed_fractions",
+        "dose_per_fraction_gy",
+        "sib_dose_gy",
+        "sib_dose_per_fraction_gy",
+        "start_date",
+        "end_date",
+        "fractions_delivered",
+        "interruption_days",
+        "interruption_reason",
+        "bladder_d2cc_ebrt_gy",
+        "rectum_d2cc_ebrt_gy",
+        "sigmoid_d2cc_ebrt_gy",
+        "femoral_head_left_v50_pct",
+        "femoral_head_right_v50_pct",
+        "completed",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        measured_help = "Leave blank to count the prescribed EBRT dose for this organ (PROTOCOL §2 convention)."
+        for name in ("bladder_d2cc_ebrt_gy", "rectum_d2cc_ebrt_gy", "sigmoid_d2cc_ebrt_gy"):
+            self.fields[name].help_text = measured_help
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset(
+                "Prescription",
+                "technique",
+                AppendedText("prescription_dose_gy", "Gy"),
+                AppendedText("prescribed_fractions", "fx"),
+                AppendedText("dose_per_fraction_gy", "Gy"),
+                AppendedText("sib_dose_gy", "Gy"),
+                AppendedText("sib_dose_per_fraction_gy", "Gy"),
+            ),
+            Fieldset(
+                "Delivery",
+                "start_date",
+                "end_date",
+                AppendedText("fractions_delivered", "fx"),
+                AppendedText("interruption_days", "days"),
+                "interruption_reason",
+            ),
+            Fieldset(
+                "Plan doses to organs at risk",
+                AppendedText("bladder_d2cc_ebrt_gy", "Gy"),
+                AppendedText("rectum_d2cc_ebrt_gy", "Gy"),
+                AppendedText("sigmoid_d2cc_ebrt_gy", "Gy"),
+                AppendedText("femoral_head_left_v50_pct", "%"),
+                AppendedText("femoral_head_right_v50_pct", "%"),
+            ),
+            "completed",
+            *_audit_fields(self),
+        )
+
+    def course_values(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.VALUE_FIELDS}
+
+
+class BrachytherapyFractionForm(AuditedEditMixin):
+    number = forms.IntegerField(
+        label="Fraction number",
+        min_value=1,
+        help_text=f"PROTOCOL §2 plans {_P.brachy_fractions} fractions of {_P.brachy_dose_per_fraction_gy:g} Gy.",
+    )
+    given_on = forms.DateField(label="Date", widget=DateInput)
+    hrctv_d90_gy = _gy("HR-CTV D90", required=True, help_text="Physical dose of this fraction.")
+    bladder_d2cc_gy = _gy("Bladder D2cc", help_text="Physical dose of this fraction.")
+    rectum_d2cc_gy = _gy("Rectum D2cc", help_text="Physical dose of this fraction.")
+    sigmoid_d2cc_gy = _gy("Sigmoid D2cc", help_text="Physical dose of this fraction.")
+    applicator = forms.ChoiceField(label="Applicator", choices=[("", "---------"), *Applicator.choices])
+    interstitial_needles = forms.BooleanField(label="Interstitial needles used", required=False)
+
+    VALUE_FIELDS = (
+        "number",
+        "given_on",
+        "hrctv_d90_gy",
+        "bladder_d2cc_gy",
+        "rectum_d2cc_gy",
+        "sigmoid_d2cc_gy",
+        "applicator",
+        "interstitial_needles",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            "number",
+            "given_on",
+            AppendedText("hrctv_d90_gy", "Gy"),
+            AppendedText("bladder_d2cc_gy", "Gy"),
+            AppendedText("rectum_d2cc_gy", "Gy"),
+            AppendedText("sigmoid_d2cc_gy", "Gy"),
+            "applicator",
+            "interstitial_needles",
+            *_audit_fields(self),
+        )
+
+    def fraction_values(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.VALUE_FIELDS}
