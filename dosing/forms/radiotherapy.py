@@ -26,7 +26,9 @@ def _pct(label: str) -> forms.DecimalField:
         max_digits=5,
         decimal_places=2,
         required=False,
-        help_text=f"% of the femoral head receiving >= 50 Gy; PROTOCOL §2: < {_P.femoral_head_v50_max_pct:g} %.",
+        help_text=(
+            f"Share of the femoral head receiving at least 50 Gy; PROTOCOL §2: below {_P.femoral_head_v50_max_pct:g} %."
+        ),
     )
 
 
