@@ -7,6 +7,7 @@ from crispy_forms.layout import Fieldset, Layout
 from django import forms
 
 from core.forms import AuditedEditMixin, DateInput
+from dosing.services.radiotherapy import BRACHY_FIELDS, COURSE_FIELDS
 from trialsite.protocol.treatment import RADIOTHERAPY
 
 from ..models import Applicator, EbrtTechnique
@@ -79,25 +80,7 @@ class RadiotherapyCourseForm(AuditedEditMixin):
         help_text="Needs the date of the last EBRT fraction. Consolidation is planned from the last fraction.",
     )
 
-    VALUE_FIELDS = (
-        "technique",
-        "prescription_dose_gy",
-        "prescribed_fractions",
-        "dose_per_fraction_gy",
-        "sib_dose_gy",
-        "sib_dose_per_fraction_gy",
-        "start_date",
-        "end_date",
-        "fractions_delivered",
-        "interruption_days",
-        "interruption_reason",
-        "bladder_d2cc_ebrt_gy",
-        "rectum_d2cc_ebrt_gy",
-        "sigmoid_d2cc_ebrt_gy",
-        "femoral_head_left_v50_pct",
-        "femoral_head_right_v50_pct",
-        "completed",
-    )
+    VALUE_FIELDS = COURSE_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -154,16 +137,7 @@ class BrachytherapyFractionForm(AuditedEditMixin):
     applicator = forms.ChoiceField(label="Applicator", choices=[("", "---------"), *Applicator.choices])
     interstitial_needles = forms.BooleanField(label="Interstitial needles used", required=False)
 
-    VALUE_FIELDS = (
-        "number",
-        "given_on",
-        "hrctv_d90_gy",
-        "bladder_d2cc_gy",
-        "rectum_d2cc_gy",
-        "sigmoid_d2cc_gy",
-        "applicator",
-        "interstitial_needles",
-    )
+    VALUE_FIELDS = BRACHY_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -335,3 +335,43 @@ def check_overall_treatment_time(
         complete=True,
         message=f"Overall treatment time {days} days is {relation} the limit of {limit} days.",
     )
+
+
+def _within(value: Decimal, low: float, high: float) -> bool:
+    return _dec(low, "low") <= value <= _dec(high, "high")
+
+
+def ebrt_prescription_problems(
+    total_dose_gy, fractions: int, dose_per_fraction_gy, *, protocol: RadiotherapyProtocol = RADIOTHERAPY
+) -> list[str]:
+    """What in an EBRT prescription lies outside PROTOCOL §2 (45.0-50.4 Gy in 25-28 fractions of
+    1.8 Gy), each as a short phrase; empty when the prescription follows the protocol. The limits
+    are inclusive: 45.0 Gy, 50.4 Gy, 25 and 28 fractions all follow it."""
+    total = _dec(total_dose_gy, "total_dose_gy")
+    per_fraction = _dec(dose_per_fraction_gy, "dose_per_fraction_gy")
+    p = protocol
+    problems = []
+    if not _within(total, p.ebrt_total_dose_min_gy, p.ebrt_total_dose_max_gy):
+        problems.append(f"{total} Gy (protocol {p.ebrt_total_dose_min_gy}-{p.ebrt_total_dose_max_gy} Gy)")
+    if not p.ebrt_fractions_min <= fractions <= p.ebrt_fractions_max:
+        problems.append(f"{fractions} fractions (protocol {p.ebrt_fractions_min}-{p.ebrt_fractions_max})")
+    if per_fraction != _dec(p.ebrt_dose_per_fraction_gy, "protocol"):
+        problems.append(f"{per_fraction} Gy per fraction (protocol {p.ebrt_dose_per_fraction_gy} Gy)")
+    return problems
+
+
+def sib_prescription_problems(
+    total_dose_gy, dose_per_fraction_gy=None, *, protocol: RadiotherapyProtocol = RADIOTHERAPY
+) -> list[str]:
+    """What in a simultaneous integrated boost to the nodes (PGTVnd) lies outside PROTOCOL §2
+    (53.50-59.92 Gy at 2.14 Gy per fraction, inclusive); empty when it follows the protocol."""
+    total = _dec(total_dose_gy, "sib_total_dose_gy")
+    p = protocol
+    problems = []
+    if not _within(total, p.sib_total_dose_min_gy, p.sib_total_dose_max_gy):
+        problems.append(f"{total} Gy (protocol {p.sib_total_dose_min_gy:.2f}-{p.sib_total_dose_max_gy:.2f} Gy)")
+    if dose_per_fraction_gy is not None:
+        per_fraction = _dec(dose_per_fraction_gy, "sib_dose_per_fraction_gy")
+        if per_fraction != _dec(p.sib_dose_per_fraction_gy, "protocol"):
+            problems.append(f"{per_fraction} Gy per fraction (protocol {p.sib_dose_per_fraction_gy} Gy)")
+    return problems

@@ -36,6 +36,7 @@ from ..services.doses import (
     weight_used_last,
 )
 from . import radiotherapy as rt
+from .radiotherapy import Deviation
 
 GIVEN, OMITTED, DUE, OVERDUE, UPCOMING, HELD, DISCONTINUED, AWAITING = (
     "given", "omitted", "due", "overdue", "upcoming", "held", "discontinued", "awaiting_decision",
@@ -96,13 +97,6 @@ class RtPlanRow:
     planned: datetime.date | None
     actual: str
     provisional: bool
-
-
-@dataclass(frozen=True)
-class Deviation:
-    code: str
-    message: str
-    date: datetime.date | None = None
 
 
 @dataclass(frozen=True)
@@ -274,8 +268,7 @@ def participant_deviations(
         finding = weekly_cisplatin_deviation(given)
         if finding is not None:
             deviations.append(Deviation(finding.code, finding.message, None))
-    for item in rt.radiotherapy_deviations(participant):
-        deviations.append(Deviation(item.code, item.message, item.date))
+    deviations.extend(rt.radiotherapy_deviations(participant))
     return deviations
 
 

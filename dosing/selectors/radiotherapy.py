@@ -30,10 +30,12 @@ from ..rules.radiotherapy import (
     check_femoral_head_v50,
     check_oar_limits,
     check_overall_treatment_time,
+    ebrt_prescription_problems,
     eqd2,
     hrctv_eqd2,
     oar_d2cc_eqd2,
     overall_treatment_time_days,
+    sib_prescription_problems,
 )
 
 # Stable codes of the radiotherapy deviations found here (the OAR, femoral head and OTT codes come
@@ -298,49 +300,24 @@ def radiotherapy_summary(participant: Participant) -> RadiotherapySummary:
     )
 
 
-def _between(value: Decimal, low: float, high: float) -> bool:
-    return Decimal(repr(low)) <= value <= Decimal(repr(high))
-
-
 def _prescription_deviation(course: RadiotherapyCourse) -> Deviation | None:
-    """EBRT outside PROTOCOL §2: 45.0-50.4 Gy in 25-28 fractions of 1.8 Gy."""
-    p = RADIOTHERAPY
-    outside = []
-    if not _between(course.prescription_dose_gy, p.ebrt_total_dose_min_gy, p.ebrt_total_dose_max_gy):
-        outside.append(
-            f"{course.prescription_dose_gy} Gy (protocol {p.ebrt_total_dose_min_gy}-{p.ebrt_total_dose_max_gy} Gy)"
-        )
-    if not p.ebrt_fractions_min <= course.prescribed_fractions <= p.ebrt_fractions_max:
-        outside.append(
-            f"{course.prescribed_fractions} fractions (protocol {p.ebrt_fractions_min}-{p.ebrt_fractions_max})"
-        )
-    if course.dose_per_fraction_gy != Decimal(repr(p.ebrt_dose_per_fraction_gy)):
-        outside.append(f"{course.dose_per_fraction_gy} Gy per fraction (protocol {p.ebrt_dose_per_fraction_gy} Gy)")
-    if not outside:
+    problems = ebrt_prescription_problems(
+        course.prescription_dose_gy, course.prescribed_fractions, course.dose_per_fraction_gy
+    )
+    if not problems:
         return None
     return Deviation(
-        EBRT_PRESCRIPTION_CODE,
-        "EBRT prescription outside PROTOCOL §2: " + "; ".join(outside) + ".",
-        course.start_date,
+        EBRT_PRESCRIPTION_CODE, "EBRT prescription outside PROTOCOL §2: " + "; ".join(problems) + ".", course.start_date
     )
 
 
 def _sib_deviation(course: RadiotherapyCourse) -> Deviation | None:
-    """SIB to PGTVnd outside PROTOCOL §2: 53.50-59.92 Gy at 2.14 Gy per fraction."""
     if course.sib_dose_gy is None:
         return None
-    p = RADIOTHERAPY
-    outside = []
-    if not _between(course.sib_dose_gy, p.sib_total_dose_min_gy, p.sib_total_dose_max_gy):
-        outside.append(
-            f"{course.sib_dose_gy} Gy (protocol {p.sib_total_dose_min_gy:.2f}-{p.sib_total_dose_max_gy:.2f} Gy)"
-        )
-    per_fraction = course.sib_dose_per_fraction_gy
-    if per_fraction is not None and per_fraction != Decimal(repr(p.sib_dose_per_fraction_gy)):
-        outside.append(f"{per_fraction} Gy per fraction (protocol {p.sib_dose_per_fraction_gy} Gy)")
-    if not outside:
+    problems = sib_prescription_problems(course.sib_dose_gy, course.sib_dose_per_fraction_gy)
+    if not problems:
         return None
-    return Deviation(SIB_CODE, "SIB to the nodes outside PROTOCOL §2: " + "; ".join(outside) + ".", course.start_date)
+    return Deviation(SIB_CODE, "SIB to the nodes outside PROTOCOL §2: " + "; ".join(problems) + ".", course.start_date)
 
 
 def radiotherapy_deviations(participant: Participant) -> list[Deviation]:

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from core.exceptions import StaleRecordError
@@ -30,8 +31,9 @@ def _form_page(request, participant, form, title, *, intro="", closed_reason=Non
         "submit": "Save",
         "intro": intro,
         "closed_reason": closed_reason,
+        "cancel_url": reverse("dosing:radiotherapy", args=[participant.pk]),
     }
-    return render(request, "dosing/radiotherapy_form.html", context)
+    return render(request, "dosing/form.html", context)
 
 
 @permission_required("dosing.view_radiotherapycourse", raise_exception=True)

@@ -7,18 +7,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from core.tests.factories import TEST_PASSWORD
+from core.tests.browser import log_in
 from dosing.tests.factories import participant_enrolled
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def _log_in(page, user):
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("heading", name="Welcome").wait_for()
 
 
 def _due(page, key):
@@ -31,7 +25,7 @@ def test_record_weekly_cisplatin_and_delay_the_next_dose(page, make_user):
     start = timezone.localdate() - datetime.timedelta(days=10)
     participant = participant_enrolled(coordinator=coordinator, investigator=investigator, treatment_start=start)
 
-    _log_in(page, coordinator)
+    log_in(page, coordinator)
     page.goto(f"/participants/{participant.pk}/")
     page.get_by_role("link", name="Treatment calendar").first.click()
     page.get_by_role("heading", name="Treatment calendar").wait_for()

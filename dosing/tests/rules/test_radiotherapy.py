@@ -263,3 +263,32 @@ def test_protocol_oar_limit_lookup_by_organ():
     assert RADIOTHERAPY.oar_limit("rectum").code == "oar.rectum.d2cc"
     with pytest.raises(KeyError, match="bowel"):
         RADIOTHERAPY.oar_limit("bowel")
+
+
+@pytest.mark.parametrize(
+    ("total", "fractions", "per_fraction", "problems"),
+    [
+        (45.0, 25, 1.8, 0),
+        (50.4, 28, 1.8, 0),
+        (44.99, 25, 1.8, 1),
+        (50.41, 28, 1.8, 1),
+        (45.0, 24, 1.8, 1),
+        (50.4, 29, 1.8, 1),
+        (50.0, 25, 2.0, 1),
+        (60.0, 30, 2.0, 3),
+    ],
+)
+def test_ebrt_prescription_ranges_are_inclusive(total, fractions, per_fraction, problems):
+    from dosing.rules.radiotherapy import ebrt_prescription_problems
+
+    assert len(ebrt_prescription_problems(total, fractions, per_fraction)) == problems
+
+
+@pytest.mark.parametrize(
+    ("total", "per_fraction", "problems"),
+    [(53.50, 2.14, 0), (59.92, 2.14, 0), (53.49, 2.14, 1), (59.93, 2.14, 1), (55.0, 2.2, 1), (55.0, None, 0)],
+)
+def test_sib_prescription_ranges_are_inclusive(total, per_fraction, problems):
+    from dosing.rules.radiotherapy import sib_prescription_problems
+
+    assert len(sib_prescription_problems(total, per_fraction)) == problems

@@ -6,24 +6,15 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from core.tests.browser import log_in, log_out
 from core.tests.factories import TEST_PASSWORD
 from enrollment.tests.factories import eligible_screening_values, participant_registered
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def _log_in(page, user):
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("heading", name="Welcome").wait_for()
 
 
-def _log_out(page):
-    page.locator("#main-nav .dropdown-toggle").click()
-    page.get_by_role("button", name="Log out").click()
-    page.get_by_role("heading", name="Log in").wait_for()
 
 
 def _fill_screening(page, values):
@@ -49,7 +40,7 @@ def test_screen_sign_and_enrol_an_eligible_patient(page, make_user):
     today = timezone.localdate()
     participant = participant_registered(user=coordinator, screening_date=today - datetime.timedelta(days=3))
 
-    _log_in(page, coordinator)
+    log_in(page, coordinator)
     page.goto(f"/participants/{participant.pk}/")
     page.get_by_role("link", name="Record consent").click()
     page.get_by_label("Consent form version").fill("v2.0")
@@ -64,18 +55,18 @@ def test_screen_sign_and_enrol_an_eligible_patient(page, make_user):
     assert len(statuses) == 27 and set(statuses) == {"pass"}
     page.get_by_role("button", name="Save screening").click()
     page.get_by_text("Eligible: all 27 criteria pass").wait_for()
-    _log_out(page)
+    log_out(page)
 
-    _log_in(page, investigator)
+    log_in(page, investigator)
     page.goto(f"/participants/{participant.pk}/")
     page.get_by_role("link", name="Sign eligibility").click()
     page.get_by_label("I confirm this patient is eligible").check()
     page.get_by_label("Password").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Sign").click()
     page.get_by_text("Signed by Li Investigator").wait_for()
-    _log_out(page)
+    log_out(page)
 
-    _log_in(page, coordinator)
+    log_in(page, coordinator)
     page.goto(f"/participants/{participant.pk}/")
     page.get_by_role("link", name="Enrol").click()
     page.get_by_label("Planned treatment start").fill((today + datetime.timedelta(days=7)).isoformat())
@@ -87,7 +78,7 @@ def test_screen_sign_and_enrol_an_eligible_patient(page, make_user):
 def test_neutrophils_1_9_is_shown_failing_i4b_with_the_reason(page, make_user):
     coordinator = make_user("Study coordinator")
     participant = participant_registered(user=coordinator)
-    _log_in(page, coordinator)
+    log_in(page, coordinator)
     page.goto(f"/participants/{participant.pk}/screening/")
     _fill_screening(page, {"lab_date": timezone.localdate(), "neutrophils_10e9_l": "1.9"})
     row = _criterion(page, "I4b")
