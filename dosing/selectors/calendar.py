@@ -155,6 +155,20 @@ def _plan(participant: Participant) -> tuple[list[PlannedDose], str]:
         return [], str(error)
 
 
+def _reduction_source(modifications: list[DoseModification], on: datetime.date | None) -> str:
+    """The decision that set the reduced level in force on ``on`` (None: now), as "(rule, date)"."""
+    decided = [
+        r for r in modifications
+        if r.decision in ("confirmed", "overridden") and r.decided_level_pct is not None
+        and r.decided_level_pct < 100 and (on is None or r.assessed_on <= on)
+    ]
+    if not decided:
+        return ""
+    source = max(decided, key=lambda r: (r.assessed_on, r.pk))
+    how = "confirmed" if source.decision == "confirmed" else "investigator override"
+    return f" ({source.rule_code}, {how} {source.assessed_on:%Y-%m-%d})"
+
+
 def calendar_rows(participant: Participant, plan: list[PlannedDose], *, today: datetime.date) -> list[CalendarRow]:
     records = {d.key: d for d in participant.doses.all()}
     delays = {d.key: d for d in participant.dose_delays.all()}
@@ -176,7 +190,9 @@ def calendar_rows(participant: Participant, plan: list[PlannedDose], *, today: d
             calculation = dose_calculation(participant, dose, state=state, anthropometrics=latest, weight_used_kg=used)
         note = ""
         if record is not None and record.status == DoseStatus.GIVEN and record.dose_level_pct < 100:
-            note = f"Given at {record.dose_level_pct} %"
+            note = f"Given at {record.dose_level_pct} %{_reduction_source(modifications, record.given_on)}"
+        elif calculation is not None and dose.agent != TORIPALIMAB and calculation.dose_level_pct < 100:
+            note = f"At {calculation.dose_level_pct} %{_reduction_source(modifications, None)}"
         rows.append(
             CalendarRow(
                 dose=dose,

@@ -116,6 +116,7 @@ def test_toxicity_review_page_and_investigator_decision(client, coordinator, inv
     assert review.decision == "confirmed"
     page = client.get(reverse("dosing:treatment_calendar", args=[measured.pk])).content.decode()
     assert "Level in force: <strong>80 %" in page
+    assert f"At 80 % (chemo.haem.reduce, confirmed {study_day(treatment_start, 7):%Y-%m-%d})" in page
 
 
 def test_toxicity_review_form_refuses_a_grade_without_a_term(client, coordinator, measured):
