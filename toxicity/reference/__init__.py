@@ -1,0 +1,1 @@
+"""Reference data typed from public documents."""
