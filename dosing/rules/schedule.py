@@ -171,16 +171,19 @@ def expected_last_rt_fraction(
     brachytherapy fractions a week apart, the first a week after the last EBRT fraction (the last
     on day 66, i.e. treatment start + 65 days).
     """
+    last_ebrt = expected_last_ebrt_fraction(treatment_start, calendar=calendar)
+    brachytherapy = expected_brachytherapy_dates(treatment_start, last_ebrt=last_ebrt, calendar=calendar)
+    return brachytherapy[-1] if brachytherapy else last_ebrt
+
+
+def expected_last_ebrt_fraction(
+    treatment_start: datetime.date, *, calendar: TreatmentCalendar = CALENDAR
+) -> datetime.date:
+    """The expected date of the 28th EBRT fraction: 5 fractions on consecutive days of every 7,
+    fraction 1 on treatment start (day 38). Source: issue 4 / PROTOCOL §2 calendar setting."""
     n = calendar.expected_ebrt_fractions
     per_week = calendar.expected_ebrt_fractions_per_week
-    last_ebrt_offset = ((n - 1) // per_week) * 7 + (n - 1) % per_week
-    last_offset = last_ebrt_offset
-    if calendar.expected_brachy_fractions > 0:
-        last_offset += (
-            calendar.expected_first_brachy_after_last_ebrt_days
-            + (calendar.expected_brachy_fractions - 1) * calendar.expected_brachy_interval_days
-        )
-    return treatment_start + datetime.timedelta(days=last_offset)
+    return treatment_start + datetime.timedelta(days=((n - 1) // per_week) * 7 + (n - 1) % per_week)
 
 
 def _index_given(given: Iterable[GivenDose]) -> dict[tuple[str, str, int, int], datetime.date]:
@@ -415,9 +418,7 @@ def expected_brachytherapy_dates(
     after the last EBRT fraction; while that is unknown, after the expected 28th fraction.
     """
     if last_ebrt is None:
-        n = calendar.expected_ebrt_fractions
-        per_week = calendar.expected_ebrt_fractions_per_week
-        last_ebrt = treatment_start + datetime.timedelta(days=((n - 1) // per_week) * 7 + (n - 1) % per_week)
+        last_ebrt = expected_last_ebrt_fraction(treatment_start, calendar=calendar)
     first = last_ebrt + datetime.timedelta(days=calendar.expected_first_brachy_after_last_ebrt_days)
     return [
         first + datetime.timedelta(days=i * calendar.expected_brachy_interval_days)

@@ -23,6 +23,7 @@ from ..rules.schedule import (
     dose_window_days,
     dose_window_deviation,
     expected_brachytherapy_dates,
+    expected_last_ebrt_fraction,
     weekly_cisplatin_deviation,
 )
 from ..services.common import TREATMENT_STATUSES, treatment_closed_reason
@@ -212,7 +213,7 @@ def calendar_rows(participant: Participant, plan: list[PlannedDose], *, today: d
 
 
 def _radiotherapy_rows(participant: Participant) -> list[RtPlanRow]:
-    course = getattr(participant, "radiotherapy_course", None) if _has_course(participant) else None
+    course = rt.radiotherapy_course(participant)
     start = participant.planned_treatment_start
     fractions = sorted(participant.brachytherapy_fractions.all(), key=lambda f: f.number)
     last_ebrt = course.end_date if course and course.end_date else None
@@ -226,7 +227,7 @@ def _radiotherapy_rows(participant: Participant) -> list[RtPlanRow]:
         ),
         RtPlanRow(
             "EBRT last fraction",
-            None if last_ebrt else expected[0] - datetime.timedelta(days=7),
+            None if last_ebrt else expected_last_ebrt_fraction(start),
             (f"{course.end_date:%Y-%m-%d} ({course.fractions_delivered} fractions)" if last_ebrt
              else (f"{course.fractions_delivered} fractions so far" if course else "Not recorded")),
             last_ebrt is None,
@@ -249,17 +250,10 @@ def _radiotherapy_rows(participant: Participant) -> list[RtPlanRow]:
     return rows
 
 
-def _has_course(participant: Participant) -> bool:
-    try:
-        participant.radiotherapy_course  # noqa: B018 (reverse one-to-one: raises when absent)
-    except Participant.radiotherapy_course.RelatedObjectDoesNotExist:
-        return False
-    return True
-
-
 def ccrt_over(participant: Participant, plan: list[PlannedDose], *, today: datetime.date) -> bool:
     """CCRT is over once EBRT has ended or every weekly cisplatin date is past its window."""
-    if _has_course(participant) and participant.radiotherapy_course.end_date:
+    course = rt.radiotherapy_course(participant)
+    if course is not None and course.end_date:
         return True
     weekly = [d for d in plan if d.phase == CCRT and d.agent != TORIPALIMAB]
     return bool(weekly) and all(today > d.due + datetime.timedelta(days=dose_window_days(CCRT)) for d in weekly)

@@ -126,7 +126,8 @@ class RadiotherapySummary:
 # --- loading ------------------------------------------------------------------------------------------
 
 
-def _course(participant: Participant) -> RadiotherapyCourse | None:
+def radiotherapy_course(participant: Participant) -> RadiotherapyCourse | None:
+    """The participant's EBRT course, or None (uses a select_related course when there is one)."""
     try:
         return participant.radiotherapy_course
     except Participant.radiotherapy_course.RelatedObjectDoesNotExist:
@@ -175,7 +176,7 @@ def last_rt_fraction(participant: Participant) -> datetime.date | None:
     """The date of the last radiotherapy fraction (EBRT or brachytherapy, whichever is later) once
     the course is marked complete; None while radiotherapy is not complete (PROTOCOL §2: the first
     consolidation cycle is planned from it)."""
-    course = _course(participant)
+    course = radiotherapy_course(participant)
     if course is None or not course.completed:
         return None
     return _last_fraction_on(course, _fractions(participant))
@@ -255,7 +256,7 @@ def radiotherapy_summary(participant: Participant) -> RadiotherapySummary:
     """The EBRT course, the brachytherapy fractions with their EQD2, the cumulative EQD2 of the
     HR-CTV and of each organ at risk against its PROTOCOL §2 limit, femoral head V50 and the
     overall treatment time so far."""
-    course = _course(participant)
+    course = radiotherapy_course(participant)
     fractions = _fractions(participant)
     last_on = _last_fraction_on(course, fractions)
     error = ""

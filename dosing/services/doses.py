@@ -6,7 +6,7 @@ the rules need from the database, check preconditions, save and audit.
 
 import datetime
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -39,7 +39,7 @@ from ..rules.schedule import (
     PlannedDose,
     Postponement,
     ScheduleInputError,
-    dose_window_days,
+    dose_window_deviation,
     plan_doses,
 )
 from .common import check_treatment_date, mark_on_treatment, require_treatment_open
@@ -348,15 +348,10 @@ def dose_administer(
                     "difference_reason",
                     f"The dose given differs from the calculated {calculation.calculated_dose_mg} mg: say why.",
                 )
-        if given_on is not None and "given_on" not in errors:
-            window = dose_window_days(plan.phase)
-            off_by = (given_on - plan.due).days
-            if abs(off_by) > window and not difference_reason:
-                errors.setdefault(
-                    "difference_reason",
-                    f"Given {abs(off_by)} day(s) {'after' if off_by > 0 else 'before'} the due date "
-                    f"{plan.due:%Y-%m-%d} (window +/-{window} days): say why.",
-                )
+        if given_on is not None and "given_on" not in errors and not difference_reason:
+            outside = dose_window_deviation(replace(plan, given_on=given_on))
+            if outside is not None:
+                errors.setdefault("difference_reason", f"{outside.message} Say why.")
         if difference_reason == DifferenceReason.OTHER and not difference_note:
             errors.setdefault("difference_note", "Describe the difference.")
         if agent == TORIPALIMAB and not (values.get("lot_number") or "").strip():

@@ -183,3 +183,24 @@ def test_review_on_an_unrecorded_calendar_without_pending(coordinator, measured,
     review = dose_modification_review(participant=measured, user=coordinator, assessed_on=treatment_start,
                                       toxicities=[], febrile=False, haematological_recovered=None)
     assert review.target_key == ("cisplatin", "ccrt", 1, 1)
+
+
+@pytest.mark.parametrize("name", ["dosing:radiotherapy", "dosing:radiotherapy_course", "dosing:brachy_create",
+                                  "dosing:modification_create", "dosing:anthropometrics_create"])
+def test_treatment_pages_of_a_participant_in_screening_answer_without_a_server_error(client, coordinator, participant, name):
+    client.force_login(coordinator)
+    assert client.get(reverse(name, args=[participant.pk])).status_code in (200, 302)
+    assert client.post(reverse(name, args=[participant.pk]), {"junk": "x"}).status_code in (200, 302)
+    assert not DoseModification.objects.exists()
+
+
+def test_decision_with_an_impossible_level_is_a_field_error(client, coordinator, investigator, measured, treatment_start):
+    review = dose_modification_review(participant=measured, user=coordinator, assessed_on=treatment_start,
+                                      toxicities=[("Platelet count decreased", 4)], febrile=False,
+                                      haematological_recovered=True)
+    client.force_login(investigator)
+    url = reverse("dosing:modification_decide", args=[measured.pk, review.pk])
+    response = client.post(url, {"version": review.version, "decision": "override", "action": "reduce",
+                                 "level_pct": "55", "reason": "x"})
+    assert response.status_code == 200
+    assert "level_pct" in response.context["form"].errors
