@@ -27,6 +27,12 @@ _READ = (
     "dosing.view_dosemodification",
     "dosing.view_radiotherapycourse",
     "dosing.view_brachytherapyfraction",
+    "toxicity.view_ctcaeterm",
+    "toxicity.view_labpanel",
+    "toxicity.view_labresult",
+    "toxicity.view_adverseevent",
+    "toxicity.view_adverseeventsignature",
+    "toxicity.view_iraedosedecision",
 )
 
 # Recording treatment: height and weight, doses, delays, toxicity reviews, radiotherapy.
@@ -44,6 +50,16 @@ _TREATMENT_ENTRY = (
     "dosing.change_brachytherapyfraction",
 )
 
+# Recording safety data: lab panels (and the AE each abnormal value proposes), adverse events.
+_SAFETY_ENTRY = (
+    "toxicity.add_labpanel",
+    "toxicity.change_labpanel",
+    "toxicity.add_labresult",
+    "toxicity.change_labresult",
+    "toxicity.add_adverseevent",
+    "toxicity.change_adverseevent",
+)
+
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     COORDINATOR: _READ
     + (
@@ -56,13 +72,20 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "enrollment.change_consent",
         "enrollment.enrol_participant",
     )
-    + _TREATMENT_ENTRY,
-    # Investigators may record treatment too; only they decide dose modifications and authorise a
-    # dose above the calculated one.
+    + _TREATMENT_ENTRY
+    + _SAFETY_ENTRY,
+    # Investigators may record treatment and safety data too; only they decide dose modifications,
+    # authorise a dose above the calculated one, sign adverse events and decide irAE dose holds.
     INVESTIGATOR: _READ
     + ("enrollment.add_participantstatuschange", "enrollment.sign_eligibility")
     + _TREATMENT_ENTRY
-    + ("dosing.decide_dose_modification", "dosing.override_dose_limit"),
+    + _SAFETY_ENTRY
+    + (
+        "dosing.decide_dose_modification",
+        "dosing.override_dose_limit",
+        "toxicity.sign_adverseevent",
+        "toxicity.decide_irae_dose",
+    ),
     DATA_MANAGER: _READ,
     MONITOR: _READ,
 }

@@ -1,4 +1,6 @@
-"""Toxicity data. So far: the CTCAE v5.0 term dictionary (reference data, not clinical data).
+"""Toxicity data: the CTCAE v5.0 term dictionary (reference data), lab panels with their graded
+results, adverse events with the investigator's signature, and the toripalimab dose decisions the
+irAE rules of PROTOCOL §3 produce.
 
 The dictionary starts with the built-in terms this trial needs (``toxicity.reference.ctcae_builtin``,
 loaded by a migration) and can be replaced by the official NCI spreadsheet with
@@ -6,8 +8,14 @@ loaded by a migration) and can be replaced by the official NCI spreadsheet with
 (django-simple-history).
 """
 
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
+
+from core.models import ClinicalRecord
+from trialsite.protocol.labs import ANALYTE_CHOICES
+from trialsite.protocol.toxicity import CONTINUE, DISCONTINUE, HORMONE_REPLACEMENT, INTERRUPT, IRAE_ROWS, SLOW_INFUSION
 
 GRADES = (1, 2, 3, 4, 5)
 
@@ -54,3 +62,292 @@ class CtcaeTerm(models.Model):
     def available_grades(self) -> list[int]:
         """The grades that exist for this term, e.g. [1, 2, 3] for Rash maculo-papular."""
         return [grade for grade in GRADES if self.grade_text(grade)]
+
+
+# --- Clinical records -----------------------------------------------------------------------------
+
+_USER = {"on_delete": models.PROTECT, "null": True, "blank": True, "related_name": "+"}
+_GRADE_1_5 = [MinValueValidator(1), MaxValueValidator(5)]
+
+
+class LabPanel(ClinicalRecord):
+    """One blood sample's results (PROTOCOL §4 "blood samples"; the analytes are declared in
+    ``trialsite.protocol.labs``)."""
+
+    audit_participant_lookup = "participant_id"
+
+    participant = models.ForeignKey("enrollment.Participant", on_delete=models.PROTECT, related_name="lab_panels")
+    collected_on = models.DateField("Date collected")
+    laboratory = models.CharField("Laboratory", max_length=120, blank=True)
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, **_USER)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-collected_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"Lab panel {self.collected_on:%Y-%m-%d}"
+
+
+class AeProposal(models.TextChoices):
+    """What became of a graded lab value: grade >= 1 proposes an adverse event that the coordinator
+    confirms (an AE is recorded and linked) or dismisses with a reason."""
+
+    NONE = "none", "Not an adverse event"
+    PROPOSED = "proposed", "Adverse event proposed"
+    CONFIRMED = "confirmed", "Recorded as an adverse event"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class LabResult(ClinicalRecord):
+    """One analyte of a panel with the laboratory's normal range and the CTCAE v5.0 grade its value
+    alone supports (``toxicity.rules.ctcae.grade_lab``; None: the analyte is not graded by value)."""
+
+    audit_participant_lookup = "panel__participant_id"
+
+    panel = models.ForeignKey(LabPanel, on_delete=models.PROTECT, related_name="results")
+    analyte = models.CharField(max_length=10, choices=ANALYTE_CHOICES)
+    value = models.DecimalField(max_digits=10, decimal_places=3)
+    unit = models.CharField(max_length=20)
+    lln = models.DecimalField("LLN", max_digits=10, decimal_places=3, null=True, blank=True)
+    uln = models.DecimalField("ULN", max_digits=10, decimal_places=3, null=True, blank=True)
+    baseline = models.DecimalField(
+        max_digits=10, decimal_places=3, null=True, blank=True,
+        help_text="The participant's pre-treatment value, for CTCAE's 'if baseline was abnormal' rules.",
+    )  # fmt: skip
+    ctcae_term = models.CharField("CTCAE term", max_length=200, blank=True)
+    grade = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(5)])
+    grade_basis = models.TextField("How the grade was reached", blank=True)
+    ae_proposal = models.CharField(max_length=10, choices=AeProposal.choices, default=AeProposal.NONE)
+    dismiss_reason = models.TextField("Reason for dismissing", blank=True)
+    adverse_event = models.ForeignKey(
+        "AdverseEvent", on_delete=models.PROTECT, null=True, blank=True, related_name="lab_results"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["panel", "id"]
+        constraints = [models.UniqueConstraint(fields=["panel", "analyte"], name="lab_result_once_per_panel")]
+
+    def __str__(self) -> str:
+        return f"{self.get_analyte_display()} {self.value} {self.unit}"
+
+
+class Attribution(models.TextChoices):
+    UNRELATED = "unrelated", "Unrelated"
+    UNLIKELY = "unlikely", "Unlikely"
+    POSSIBLE = "possible", "Possible"
+    PROBABLE = "probable", "Probable"
+    DEFINITE = "definite", "Definite"
+
+
+RELATED_ATTRIBUTIONS = (Attribution.POSSIBLE, Attribution.PROBABLE, Attribution.DEFINITE)
+
+
+class AgentAction(models.TextChoices):
+    NONE = "none", "Dose not changed"
+    REDUCED = "reduced", "Dose reduced"
+    INTERRUPTED = "interrupted", "Interrupted / held"
+    DISCONTINUED = "discontinued", "Discontinued"
+    NOT_APPLICABLE = "na", "Not applicable"
+
+
+class Outcome(models.TextChoices):
+    RECOVERED = "recovered", "Recovered / resolved"
+    RECOVERING = "recovering", "Recovering / resolving"
+    NOT_RECOVERED = "not_recovered", "Not recovered / not resolved"
+    SEQUELAE = "sequelae", "Recovered with sequelae"
+    FATAL = "fatal", "Fatal"
+    UNKNOWN = "unknown", "Unknown"
+
+
+IRAE_CATEGORY_CHOICES = [(row.category, row.label) for row in IRAE_ROWS.values()]
+
+# The four agents an AE is attributed to (PROTOCOL §2), field suffix -> label.
+AE_AGENTS = (
+    ("toripalimab", "Toripalimab"),
+    ("cisplatin", "Cisplatin"),
+    ("paclitaxel", "Paclitaxel"),
+    ("radiotherapy", "Radiotherapy"),
+)
+
+SAE_CRITERIA = (
+    ("sae_death", "Results in death"),
+    ("sae_life_threatening", "Life-threatening"),
+    ("sae_hospitalisation", "Requires or prolongs hospitalisation"),
+    ("sae_disability", "Persistent or significant disability / incapacity"),
+    ("sae_congenital_anomaly", "Congenital anomaly / birth defect"),
+    ("sae_important_medical_event", "Important medical event"),
+)
+
+
+def _attribution(label):
+    return models.CharField(f"Attribution to {label}", max_length=10, choices=Attribution.choices)
+
+
+def _action(label):
+    return models.CharField(f"Action taken with {label}", max_length=12, choices=AgentAction.choices,
+                            default=AgentAction.NONE)  # fmt: skip
+
+
+class AdverseEvent(ClinicalRecord):
+    """An adverse event graded by NCI CTCAE v5.0.
+
+    ``grade`` is the worst grade reached (what safety tables report); ``current_grade`` is the grade
+    at the latest assessment (0 = back to normal), which the irAE rules of PROTOCOL §3 use to hold
+    and resume toripalimab. A serious AE (any SAE criterion) starts a 24-hour reporting clock at
+    ``sae_awareness_at`` that stops when ``sae_report_sent_at`` is recorded.
+    """
+
+    audit_participant_lookup = "participant_id"
+
+    participant = models.ForeignKey("enrollment.Participant", on_delete=models.PROTECT, related_name="adverse_events")
+    number = models.PositiveSmallIntegerField("AE number", help_text="Sequential per participant.")
+    term = models.ForeignKey(CtcaeTerm, on_delete=models.PROTECT, related_name="adverse_events", verbose_name="CTCAE term")
+    description = models.TextField("Description (verbatim)", blank=True)
+    grade = models.PositiveSmallIntegerField("Worst grade", validators=_GRADE_1_5)
+    current_grade = models.PositiveSmallIntegerField(
+        "Grade now", validators=[MaxValueValidator(5)], help_text="At the latest assessment; 0 when back to normal."
+    )
+    onset_date = models.DateField("Onset")
+    resolution_date = models.DateField("Resolved on", null=True, blank=True)
+    ongoing = models.BooleanField(default=True)
+
+    serious = models.BooleanField("Serious (SAE)", default=False)
+    sae_death = models.BooleanField(SAE_CRITERIA[0][1], default=False)
+    sae_life_threatening = models.BooleanField(SAE_CRITERIA[1][1], default=False)
+    sae_hospitalisation = models.BooleanField(SAE_CRITERIA[2][1], default=False)
+    sae_disability = models.BooleanField(SAE_CRITERIA[3][1], default=False)
+    sae_congenital_anomaly = models.BooleanField(SAE_CRITERIA[4][1], default=False)
+    sae_important_medical_event = models.BooleanField(SAE_CRITERIA[5][1], default=False)
+    sae_awareness_at = models.DateTimeField("Site aware of the SAE", null=True, blank=True)
+    sae_report_sent_at = models.DateTimeField("SAE report sent", null=True, blank=True)
+
+    attribution_toripalimab = _attribution("toripalimab")
+    attribution_cisplatin = _attribution("cisplatin")
+    attribution_paclitaxel = _attribution("paclitaxel")
+    attribution_radiotherapy = _attribution("radiotherapy")
+    immune_related = models.BooleanField("Immune-related (irAE)", default=False)
+    irae_category = models.CharField("irAE category (PROTOCOL §3)", max_length=24, choices=IRAE_CATEGORY_CHOICES,
+                                     blank=True)  # fmt: skip
+    action_toripalimab = _action("toripalimab")
+    action_cisplatin = _action("cisplatin")
+    action_paclitaxel = _action("paclitaxel")
+    action_radiotherapy = _action("radiotherapy")
+
+    steroid_given = models.BooleanField("Corticosteroids given", default=False)
+    steroid_drug = models.CharField("Corticosteroid", max_length=80, blank=True)
+    steroid_start_date = models.DateField("Corticosteroids started", null=True, blank=True)
+    steroid_start_mg_per_day = models.DecimalField(
+        "Starting dose (prednisone-equivalent)", max_digits=6, decimal_places=1, null=True, blank=True
+    )
+    steroid_current_mg_per_day = models.DecimalField(
+        "Current dose (prednisone-equivalent)", max_digits=6, decimal_places=1, null=True, blank=True
+    )
+    steroid_taper_note = models.TextField("Taper", blank=True)
+    steroid_stop_date = models.DateField("Corticosteroids stopped", null=True, blank=True)
+
+    outcome = models.CharField(max_length=14, choices=Outcome.choices, default=Outcome.NOT_RECOVERED)
+    death_date = models.DateField("Date of death", null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, **_USER)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["participant", "number"]
+        constraints = [models.UniqueConstraint(fields=["participant", "number"], name="ae_number_per_participant")]
+        permissions = [("sign_adverseevent", "Can sign adverse events (investigator)")]
+
+    def __str__(self) -> str:
+        return f"AE {self.number}: {self.term} grade {self.grade}"
+
+
+class AdverseEventSignature(ClinicalRecord):
+    """An investigator's electronic signature of an adverse event, valid only while the AE stays at
+    the signed version (an edit after signing needs a new signature)."""
+
+    audit_participant_lookup = "adverse_event__participant_id"
+    MEANING = "I have reviewed this adverse event and confirm its grade, seriousness and attribution"
+
+    adverse_event = models.ForeignKey(AdverseEvent, on_delete=models.PROTECT, related_name="signatures")
+    ae_version = models.PositiveIntegerField()
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signer_name = models.CharField(max_length=150)
+    signed_at = models.DateTimeField()
+    meaning = models.CharField(max_length=200, default=MEANING)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-signed_at"]
+
+    def __str__(self) -> str:
+        return f"AE signed by {self.signer_name} at {self.signed_at:%Y-%m-%d %H:%M}"
+
+
+class IraeAction(models.TextChoices):
+    """``toxicity.rules.irae.Action`` values (PROTOCOL §3)."""
+
+    CONTINUE = CONTINUE, "Continue"
+    INTERRUPT = INTERRUPT, "Interrupt (hold)"
+    DISCONTINUE = DISCONTINUE, "Discontinue"
+    HORMONE_REPLACEMENT = HORMONE_REPLACEMENT, "Hormone replacement"
+    SLOW_INFUSION = SLOW_INFUSION, "Slow or pause the infusion"
+
+
+class IraeDecisionStatus(models.TextChoices):
+    PENDING = "pending", "Awaiting the investigator"
+    CONFIRMED = "confirmed", "Confirmed"
+    OVERRIDDEN = "overridden", "Overridden"
+    NOT_REQUIRED = "not_required", "No decision needed"
+
+
+class IraeDoseDecision(ClinicalRecord):
+    """What PROTOCOL §3's irAE table does to toripalimab for one immune-related AE at one grade.
+
+    Created when an irAE is saved (or the nightly sweep finds the 12-week limits passed). While
+    ``active``, the effective action (the investigator's if decided, else the rule's) applies to the
+    next toripalimab dose: "interrupt" holds it, "discontinue" stops toripalimab for good. A hold
+    ends (``active`` False, ``ended_on`` and ``end_reason`` set) when the AE is back at grade 0-1,
+    or is superseded when the AE's grade changes.
+    """
+
+    audit_participant_lookup = "participant_id"
+
+    participant = models.ForeignKey(
+        "enrollment.Participant", on_delete=models.PROTECT, related_name="irae_dose_decisions"
+    )
+    adverse_event = models.ForeignKey(AdverseEvent, on_delete=models.PROTECT, related_name="dose_decisions")
+    assessed_on = models.DateField("Date assessed")
+    grade = models.PositiveSmallIntegerField(validators=_GRADE_1_5)
+    target_phase = models.CharField(max_length=14, blank=True)
+    target_cycle = models.PositiveSmallIntegerField(null=True, blank=True)
+    target_day = models.PositiveSmallIntegerField(null=True, blank=True)
+    recommended_action = models.CharField(max_length=20, choices=IraeAction.choices)
+    rule_code = models.CharField(max_length=80)
+    rule_reason = models.TextField()
+    decision = models.CharField(max_length=12, choices=IraeDecisionStatus.choices, default=IraeDecisionStatus.PENDING)
+    decided_action = models.CharField(max_length=20, choices=IraeAction.choices, blank=True)
+    decision_reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, **_USER)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+    ended_on = models.DateField(null=True, blank=True)
+    end_reason = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-assessed_on", "-id"]
+        permissions = [("decide_irae_dose", "Can confirm or override an irAE dose decision (investigator)")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_code}: {self.get_recommended_action_display()}"
+
+    @property
+    def effective_action(self) -> str:
+        """The investigator's action once decided, else the rule's."""
+        return self.decided_action or self.recommended_action

@@ -16,5 +16,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("participants/", include("enrollment.urls")),
     path("", include("dosing.urls")),
+    path("", include("toxicity.urls")),
     path("", include("core.urls")),
 ]

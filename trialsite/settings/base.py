@@ -145,7 +145,10 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # Bootstrap comes from the npm registry at install time (`npm ci`), never from a CDN.
 NODE_MODULES_DIR = BASE_DIR / "node_modules"
-STATICFILES_DIRS = [("vendor/bootstrap", NODE_MODULES_DIR / "bootstrap" / "dist")]
+STATICFILES_DIRS = [
+    ("vendor/bootstrap", NODE_MODULES_DIR / "bootstrap" / "dist"),
+    ("vendor/chartjs", NODE_MODULES_DIR / "chart.js" / "dist"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

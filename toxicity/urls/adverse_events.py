@@ -1,0 +1,3 @@
+"""URLs: adverse_events (filled by its part)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""URLs: dashboard (filled by its part)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""URLs: irae (filled by its part)."""
+
+urlpatterns = []

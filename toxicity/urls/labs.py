@@ -1,0 +1,3 @@
+"""URLs: labs (filled by its part)."""
+
+urlpatterns = []
