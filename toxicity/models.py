@@ -298,6 +298,15 @@ class IraeAction(models.TextChoices):
     SLOW_INFUSION = SLOW_INFUSION, "Slow or pause the infusion"
 
 
+IRAE_ACTION_WORDS = {
+    CONTINUE: "continue",
+    INTERRUPT: "interrupt",
+    DISCONTINUE: "discontinue",
+    HORMONE_REPLACEMENT: "hormone replacement",
+    SLOW_INFUSION: "slow infusion",
+}
+
+
 class IraeDecisionStatus(models.TextChoices):
     PENDING = "pending", "Awaiting the investigator"
     CONFIRMED = "confirmed", "Confirmed"
@@ -351,3 +360,11 @@ class IraeDoseDecision(ClinicalRecord):
     def effective_action(self) -> str:
         """The investigator's action once decided, else the rule's."""
         return self.decided_action or self.recommended_action
+
+    @property
+    def label(self) -> str:
+        """How the calendar and the dashboard name it, e.g. "discontinue — hepatitis grade 3"."""
+        words = IRAE_ACTION_WORDS.get(self.effective_action, self.effective_action)
+        row = IRAE_ROWS.get(self.adverse_event.irae_category) if self.adverse_event_id else None
+        what = row.label if row else str(self.adverse_event.term).lower()
+        return f"{words} — {what} grade {self.grade}"

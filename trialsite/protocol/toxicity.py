@@ -174,3 +174,7 @@ IRAE_CATEGORY_BY_CTCAE_TERM: Mapping[str, str] = MappingProxyType(
         "Infusion related reaction": "infusion_reaction",
     }
 )
+
+# Serious adverse events: the report is due this many hours after the site becomes aware of the
+# event (ICH E2A / GCP expedited reporting; the "24-hour reporting clock").
+SAE_REPORT_HOURS = 24
