@@ -187,9 +187,20 @@ def _save_terms(terms: list[dict], *, reason: str, user: AbstractBaseUser | None
 
 def _free_unique_values(record: CtcaeTerm, by_code: dict, by_term: dict, reason: str, user) -> None:
     """A row the file gives the code (or term) another stored row holds: that other row is a
-    built-in with a mistyped code or term; it is removed (with history) so the official row wins."""
+    built-in with a mistyped code or term; it is removed (with history) so the official row wins.
+
+    A stored term that adverse events already use is never removed behind their back: the import
+    is refused (and rolled back) with a message naming both, for a data manager to resolve.
+    """
     for other in (by_code.get(record.meddra_code), by_term.get(record.term.lower())):
         if other is not None and other.pk != record.pk and other.pk is not None:
+            used_by = other.adverse_events.count()
+            if used_by:
+                raise CtcaeImportError(
+                    f"The file's term {record.term!r} (MedDRA code {record.meddra_code}) conflicts with the stored "
+                    f"term {other.term!r} (code {other.meddra_code}), which {used_by} adverse event(s) use; "
+                    "nothing was imported. Correct the stored term before importing."
+                )
             by_code.pop(other.meddra_code, None)
             by_term.pop(other.term.lower(), None)
             other._change_reason = f"{reason}: replaced by the official term"

@@ -218,3 +218,24 @@ def test_a_builtin_holding_the_term_of_another_code_gives_way_to_the_official_ro
     assert not CtcaeTerm.objects.filter(meddra_code=99000009).exists()
     deleted = CtcaeTerm.history.filter(meddra_code=99000009, history_type="-").get()
     assert deleted.history_change_reason == "Imported from small.xlsx: replaced by the official term"
+
+
+@pytest.mark.django_db
+def test_a_conflicting_stored_term_that_adverse_events_use_stops_the_import(tmp_path, enrolled, coordinator):
+    from toxicity.models import AdverseEvent
+
+    CtcaeTerm.objects.create(meddra_code=99000001, soc="Investigations", term="Old name", grade_1="x")
+    used = CtcaeTerm.objects.create(
+        meddra_code=99000009, soc="Investigations", term="Test count decreased", grade_1="y"
+    )
+    AdverseEvent.objects.create(
+        participant=enrolled, number=1, term=used, grade=1, current_grade=1, onset_date=enrolled.enrolment_date,
+        attribution_toripalimab="unrelated", attribution_cisplatin="unrelated",
+        attribution_paclitaxel="unrelated", attribution_radiotherapy="unrelated", recorded_by=coordinator,
+    )  # fmt: skip
+    before = _snapshot()
+
+    with pytest.raises(CtcaeImportError, match="1 adverse event.*nothing was imported"):
+        ctcae_import(path=write_workbook(tmp_path / "small.xlsx"))
+
+    assert _snapshot() == before
