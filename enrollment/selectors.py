@@ -95,6 +95,7 @@ def participant_panels(participant: Participant) -> list[Panel]:
     """The dashboard's form areas, each with what is recorded; areas whose forms come in later
     modules say honestly that nothing is recorded."""
     from dosing.selectors.calendar import treatment_panel_lines
+    from toxicity.selectors.panel import safety_panel_lines
 
     return [
         Panel("eligibility", "Eligibility", eligibility_panel_lines(participant),
@@ -102,7 +103,8 @@ def participant_panels(participant: Participant) -> list[Panel]:
         Panel("treatment", "Treatment", treatment_panel_lines(participant, today=timezone.localdate()),
               "Not enrolled: the treatment calendar starts at enrolment."),
         Panel("visits", "Visits", [], "No visits recorded yet."),
-        Panel("adverse_events", "Adverse events", [], "No adverse events recorded yet."),
+        Panel("adverse_events", "Adverse events", safety_panel_lines(participant, now=timezone.now()),
+              "No adverse events recorded yet."),
         Panel("response", "Tumour response", [], "No tumour assessments recorded yet."),
     ]
 
