@@ -1,0 +1,72 @@
+"""The investigator's toxicity dashboard (safety tables, irAEs, SAE clocks, sign-off, holds,
+charts), its CSV downloads and the per-participant AE timeline."""
+
+import csv
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from enrollment.models import Participant
+
+from ..forms.dashboard import DashboardFilterForm
+from ..selectors import dashboard as selectors
+
+INVALID_FILTERS_MESSAGE = "The filters were not applied: correct the fields marked below. Showing all adverse events."
+
+
+def _filter_form(request) -> DashboardFilterForm:
+    data = {name: request.GET[name] for name in DashboardFilterForm.base_fields if name in request.GET}
+    return DashboardFilterForm(data or None)
+
+
+@permission_required("toxicity.view_adverseevent", raise_exception=True)
+def dashboard(request):
+    form = _filter_form(request)
+    filters = form.filters()
+    if form.is_bound and not form.is_valid():
+        messages.warning(request, INVALID_FILTERS_MESSAGE)
+    data = selectors.dashboard(filters, now=timezone.now())
+    query = urlencode({k: v for k, v in form.data.items() if v}) if filters.active else ""
+    return render(request, "toxicity/dashboard.html", {
+        "form": form,
+        "dashboard": data,
+        "filters": filters,
+        "definition": selectors.SAFETY_POPULATION_DEFINITION,
+        "csv_query": query,
+        "grades": (1, 2, 3, 4, 5),
+    })
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back, for streaming csv.writer output."""
+
+    def write(self, value):
+        return value
+
+
+@permission_required("toxicity.view_adverseevent", raise_exception=True)
+def dashboard_csv(request, table):
+    if table not in selectors.CSV_TABLES:
+        raise Http404("No such table.")
+    form = _filter_form(request)
+    if form.is_bound and not form.is_valid():
+        # Show the errors on the page rather than download numbers that ignore the filters.
+        return redirect(f"{reverse('toxicity:dashboard')}?{request.GET.urlencode()}")
+    rows = selectors.csv_rows(table, filters=form.filters(), now=timezone.now())
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="{table}_{stamp}.csv"'
+    return response
+
+
+@permission_required("toxicity.view_adverseevent", raise_exception=True)
+def participant_timeline(request, pk):
+    participant = get_object_or_404(Participant, pk=pk)
+    timeline = selectors.participant_timeline(participant, today=timezone.localdate())
+    return render(request, "toxicity/timeline.html", {"participant": participant, "timeline": timeline})
