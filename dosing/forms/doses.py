@@ -4,8 +4,9 @@ fields."""
 
 from crispy_forms.bootstrap import AppendedText
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Field, Fieldset, Layout
+from crispy_forms.layout import HTML, Field, Fieldset, Layout
 from django import forms
+from django.utils.html import format_html
 
 from core.forms import AuditedEditMixin, DateInput
 from trialsite.protocol.treatment import (
@@ -122,7 +123,8 @@ _RECOVERED = [("", "Not documented"), ("yes", "Yes"), ("no", "No")]
 
 
 class ToxicityReviewForm(forms.Form):
-    """Worst CTCAE v5.0 grades since the last cycle (PROTOCOL §3)."""
+    """Worst CTCAE v5.0 grades since the last cycle (PROTOCOL §3). ``prefill_note`` (plain text) is
+    shown above the fields when the grades were pre-filled (``initial_from_grades``)."""
 
     assessed_on = forms.DateField(label="Date assessed", widget=DateInput)
     febrile = forms.BooleanField(label="Fever with the neutropenia", required=False)
@@ -130,7 +132,7 @@ class ToxicityReviewForm(forms.Form):
         label="Haematological toxicity back to grade 0-1", choices=_RECOVERED, required=False
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, prefill_note: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         haem = []
         for name, term in HAEMATOLOGICAL_FIELDS:
@@ -147,11 +149,37 @@ class ToxicityReviewForm(forms.Form):
                 label=f"Grade of toxicity {index}", choices=_GRADES, required=False, coerce=int, empty_value=None
             )
             other += [f"other_term_{index}", f"other_grade_{index}"]
+        note = []
+        if prefill_note:
+            note.append(HTML(format_html('<div class="alert alert-info" data-testid="review-prefill">{}</div>', prefill_note)))
         self.helper = _helper(
+            *note,
             "assessed_on",
             Fieldset("Haematological (worst grade since the last cycle)", *haem, "febrile", "haematological_recovered"),
             Fieldset("Non-haematological", *[Field(name) for name in other]),
         )
+
+    @staticmethod
+    def initial_from_grades(grades: dict[str, int], *, febrile: bool) -> dict:
+        """Initial data from the worst grade per CTCAE term (``toxicity.selectors.chemo_grades``): each
+        haematological field gets its term's grade; the "other" rows the highest non-haematological
+        grades >= 1 (ties by term name); ``febrile`` when a febrile neutropenia AE is present."""
+        initial: dict = {}
+        by_term = {term.casefold(): grade for term, grade in grades.items()}
+        for name, term in HAEMATOLOGICAL_FIELDS:
+            if term.casefold() in by_term:
+                initial[name] = by_term[term.casefold()]
+        haem_terms = {term.casefold() for _, term in HAEMATOLOGICAL_FIELDS}
+        others = sorted(
+            ((term, grade) for term, grade in grades.items() if term.casefold() not in haem_terms and grade >= 1),
+            key=lambda item: (-item[1], item[0]),
+        )
+        for index, (term, grade) in enumerate(others[:NON_HAEMATOLOGICAL_ROWS], start=1):
+            initial[f"other_term_{index}"] = term
+            initial[f"other_grade_{index}"] = grade
+        if febrile:
+            initial["febrile"] = True
+        return initial
 
     def clean(self):
         cleaned = super().clean()
