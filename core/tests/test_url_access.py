@@ -32,7 +32,9 @@ def everyone(outcome):
 # name -> (method, URL arguments, expected outcome per visitor); arguments: None, "pk" (a participant
 # with a screening and consent), "consent" (that participant and their consent), or, for the
 # treatment pages, "treated" (an enrolled participant with treatment data), "dose" (its week 1
-# cisplatin), "anthropometrics", "review" (a pending toxicity review) or "brachy" (a fraction).
+# cisplatin), "anthropometrics", "review" (a pending toxicity review) or "brachy" (a fraction); for the
+# safety pages, "lab_panel" (an enrolled participant's lab panel), "lab_result" (its ALT result), "ae"
+# (an adverse event), "irae_decision" (a pending irAE dose decision) or "safety_csv" (a dashboard table).
 ACCESS = {
     "login": ("get", None, {**everyone(REDIRECT), ANON: OK}),
     "logout": ("post", None, everyone(REDIRECT)),
@@ -68,6 +70,26 @@ ACCESS = {
     "dosing:brachy_update": ("get", "brachy", only(COORD, INV)),
     "dosing:doses_due": ("get", None, only(*ALL_ROLES)),
     "dosing:deviations": ("get", None, only(*ALL_ROLES)),
+    "toxicity:lab_list": ("get", "pk", only(*ALL_ROLES)),
+    "toxicity:lab_create": ("get", "pk", only(COORD, INV)),
+    "toxicity:lab_detail": ("get", "lab_panel", only(*ALL_ROLES)),
+    "toxicity:lab_update": ("get", "lab_panel", only(COORD, INV)),
+    "toxicity:lab_result_dismiss": ("get", "lab_result", only(COORD, INV)),
+    "toxicity:lab_proposals": ("get", None, only(*ALL_ROLES)),
+    # Without a query string the grading endpoint answers 400 (which analyte?) to every role.
+    "toxicity:lab_grade": ("get", None, {**only(*ALL_ROLES), **{role: 400 for role in ALL_ROLES}}),
+    "toxicity:ae_list": ("get", "pk", only(*ALL_ROLES)),
+    "toxicity:ae_create": ("get", "pk", only(COORD, INV)),
+    "toxicity:ae_detail": ("get", "ae", only(*ALL_ROLES)),
+    "toxicity:ae_update": ("get", "ae", only(COORD, INV)),
+    "toxicity:ae_sign": ("get", "ae", only(INV)),
+    "toxicity:ae_sae_sent": ("get", "ae", only(COORD, INV)),
+    "toxicity:ctcae_terms": ("get", None, only(*ALL_ROLES)),
+    "toxicity:irae_decisions": ("get", "pk", only(*ALL_ROLES)),
+    "toxicity:irae_decide": ("get", "irae_decision", only(INV)),
+    "toxicity:dashboard": ("get", None, only(*ALL_ROLES)),
+    "toxicity:dashboard_csv": ("get", "safety_csv", only(*ALL_ROLES)),
+    "toxicity:participant_timeline": ("get", "pk", only(*ALL_ROLES)),
     # The admin site checks is_staff itself on every one of its pages; no study role is staff.
     "admin:index": ("get", None, everyone(TO_ADMIN_LOGIN)),
 }
@@ -108,6 +130,39 @@ def _treatment_kwargs(kind: str, coordinator, make_user) -> dict:
     return {"pk": treated.pk, "record_pk": fraction.pk}
 
 
+SAFETY_KINDS = ("lab_panel", "lab_result", "ae", "irae_decision", "safety_csv")
+
+
+def _safety_kwargs(kind: str, coordinator, make_user) -> dict:
+    """An enrolled participant with a lab panel (ALT 6 x ULN, proposed as an AE) and an immune-related
+    hepatitis grade 2 (which holds toripalimab pending the investigator), and the URL arguments of the
+    safety page under test."""
+    from decimal import Decimal
+
+    from dosing.tests.factories import participant_enrolled
+    from toxicity.services.labs import lab_panel_record
+    from toxicity.tests.factories import adverse_event_recorded
+
+    if kind == "safety_csv":
+        return {"table": "safety"}
+    enrolled = participant_enrolled(coordinator=coordinator, investigator=make_user(INV))
+    panel = lab_panel_record(
+        participant=enrolled, user=coordinator, collected_on=enrolled.planned_treatment_start,
+        values={"alt": (Decimal(240), Decimal(7), Decimal(40))},
+    )  # fmt: skip
+    if kind == "lab_panel":
+        return {"pk": enrolled.pk, "panel_pk": panel.pk}
+    if kind == "lab_result":
+        return {"pk": enrolled.pk, "result_pk": panel.results.get().pk}
+    event = adverse_event_recorded(
+        participant=enrolled, user=coordinator, term="Alanine aminotransferase increased", grade=2,
+        onset_date=enrolled.enrolment_date, immune_related=True,
+    )  # fmt: skip
+    if kind == "ae":
+        return {"pk": enrolled.pk, "ae_pk": event.pk}
+    return {"pk": enrolled.pk, "decision_pk": enrolled.irae_dose_decisions.get().pk}
+
+
 def _pattern_names(patterns, namespace=""):
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
@@ -136,7 +191,9 @@ def test_access(client, make_user, coordinator, participant, name, visitor):
     if visitor != ANON:
         client.force_login(make_user(None if visitor == NO_ROLE else visitor))
     kwargs = {None: None, "pk": {"pk": participant.pk}, "consent": {"pk": participant.pk, "consent_pk": consent.pk}}
-    if arguments not in kwargs:
+    if arguments in SAFETY_KINDS:
+        kwargs[arguments] = _safety_kwargs(arguments, coordinator, make_user)
+    elif arguments not in kwargs:
         kwargs[arguments] = _treatment_kwargs(arguments, coordinator, make_user)
     url = reverse(name, kwargs=kwargs[arguments])
     response = getattr(client, method)(url)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, QuerySet
 
 from enrollment.models import Participant
+from toxicity.models import IraeAction, IraeDoseDecision
 from trialsite.protocol.treatment import CCRT, TORIPALIMAB
 
 from ..models import Agent, DoseAdministration, DoseDelay, DoseModification, DoseStatus, Phase
@@ -30,10 +31,13 @@ from ..services.common import TREATMENT_STATUSES, treatment_closed_reason
 from ..services.doses import (
     ChemoState,
     DoseCalculation,
+    ToripalimabHold,
+    ToripalimabState,
     chemo_state,
     dose_calculation,
     latest_anthropometrics,
     participant_plan,
+    toripalimab_state,
     weight_used_last,
 )
 from . import radiotherapy as rt
@@ -69,6 +73,10 @@ class CalendarRow:
     recommendation: DoseModification | None
     window: ScheduleFinding | None
     note: str = ""
+    # Toripalimab: the irAE decisions (PROTOCOL §3) holding or stopping this dose, and those that
+    # only annotate it (hormone replacement, slow infusion, investigator's override to continue).
+    irae_holds: tuple[ToripalimabHold, ...] = ()
+    irae_notes: tuple[ToripalimabHold, ...] = ()
 
     @property
     def key_args(self) -> tuple[str, str, int, int]:
@@ -112,6 +120,7 @@ class TreatmentCalendar:
     closed_reason: str | None
     error: str = ""
     reviews: list[DoseModification] = field(default_factory=list)
+    toripalimab: ToripalimabState | None = None
 
 
 def cycle_label(dose: PlannedDose) -> str:
@@ -120,9 +129,29 @@ def cycle_label(dose: PlannedDose) -> str:
     return f"Cycle {dose.cycle}, day {dose.day}"
 
 
-def _state(dose: PlannedDose, record, state: ChemoState, today: datetime.date, pending_key) -> str:
+def _toripalimab_row_holds(dose: PlannedDose, record, tori: ToripalimabState, next_dose: PlannedDose | None) -> tuple:
+    """The irAE decisions (PROTOCOL §3) that apply to this toripalimab dose: an interrupt holds the
+    next dose not yet recorded; a discontinue stops that one and every later one not recorded."""
+    if dose.agent != TORIPALIMAB or record is not None or next_dose is None:
+        return ()
+    if dose.key == next_dose.key:
+        return tori.holds
+    return tuple(h for h in tori.holds if h.action == IraeAction.DISCONTINUE and dose.due >= next_dose.due)
+
+
+def next_toripalimab(plan: list[PlannedDose], records) -> PlannedDose | None:
+    """The first toripalimab dose of the calendar not yet recorded (given or omitted)."""
+    candidates = [d for d in plan if d.agent == TORIPALIMAB and d.key not in records]
+    return min(candidates, key=lambda d: (d.due, d.phase, d.cycle), default=None)
+
+
+def _state(dose: PlannedDose, record, state: ChemoState, today: datetime.date, pending_key, irae_holds=()) -> str:
     if record is not None:
         return GIVEN if record.status == DoseStatus.GIVEN else OMITTED
+    if irae_holds:
+        if any(h.pending for h in irae_holds):
+            return AWAITING
+        return DISCONTINUED if any(h.action == IraeAction.DISCONTINUE for h in irae_holds) else HELD
     if dose.agent != TORIPALIMAB:
         if state.discontinued:
             return DISCONTINUED
@@ -143,6 +172,7 @@ def _prefetched(queryset: QuerySet[Participant]) -> QuerySet[Participant]:
         Prefetch("doses", queryset=DoseAdministration.objects.order_by("given_on", "id")),
         "dose_delays",
         "dose_modifications",
+        Prefetch("irae_dose_decisions", queryset=IraeDoseDecision.objects.select_related("adverse_event__term")),
         "anthropometrics",
         "brachytherapy_fractions",
         "consents",
@@ -180,12 +210,16 @@ def calendar_rows(participant: Participant, plan: list[PlannedDose], *, today: d
         if review.decision != "not_required":
             by_target[review.target_key] = review
     pending_key = state.pending.target_key if state.pending else None
+    tori = toripalimab_state(participant, participant.irae_dose_decisions.all())
+    next_tori = next_toripalimab(plan, records)
     latest = latest_anthropometrics(participant)
     used = weight_used_last(participant)
     rows = []
     for dose in plan:
         record = records.get(dose.key)
-        row_state = _state(dose, record, state, today, pending_key)
+        irae_holds = _toripalimab_row_holds(dose, record, tori, next_tori)
+        irae_notes = tori.notes if next_tori is not None and dose.key == next_tori.key else ()
+        row_state = _state(dose, record, state, today, pending_key, irae_holds)
         calculation = None
         if record is None and row_state not in (DISCONTINUED,):
             calculation = dose_calculation(participant, dose, state=state, anthropometrics=latest, weight_used_kg=used)
@@ -207,6 +241,8 @@ def calendar_rows(participant: Participant, plan: list[PlannedDose], *, today: d
                 recommendation=by_target.get(dose.key),
                 window=dose_window_deviation(dose) if record is not None else None,
                 note=note,
+                irae_holds=irae_holds,
+                irae_notes=irae_notes,
             )
         )
     return rows
@@ -306,7 +342,12 @@ def treatment_calendar(participant: Participant, *, today: datetime.date) -> Tre
         closed_reason=treatment_closed_reason(participant),
         error=error,
         reviews=modifications,
+        toripalimab=toripalimab_state(participant, participant.irae_dose_decisions.all()),
     )
+
+
+def _past_window(dose: PlannedDose, today: datetime.date) -> bool:
+    return today > dose.due + datetime.timedelta(days=dose_window_days(dose.phase))
 
 
 @dataclass(frozen=True)
@@ -333,7 +374,8 @@ def doses_due(*, start: datetime.date, end: datetime.date, today: datetime.date)
                 continue
             if start <= row.dose.due <= end:
                 this_week.append(DueDose(participant, row))
-            elif row.dose.due < start and row.state == OVERDUE:
+            elif row.dose.due < start and (row.state == OVERDUE or (row.irae_holds and _past_window(row.dose, today))):
+                # A toripalimab dose held by an irAE past its window stays listed, with its hold.
                 overdue.append(DueDose(participant, row))
     key = lambda item: (item.row.dose.due, item.participant.study_number or "")  # noqa: E731
     return sorted(this_week, key=key), sorted(overdue, key=key)
@@ -377,6 +419,11 @@ def treatment_panel_lines(participant: Participant, *, today: datetime.date) -> 
         lines.append("Chemotherapy on hold")
     elif state.level_pct < 100:
         lines.append(f"Chemotherapy at {state.level_pct} % of the starting dose")
+    tori = toripalimab_state(participant)
+    if tori.discontinued:
+        lines.append(f"Toripalimab discontinued (irAE): {tori.summary}")
+    elif tori.held:
+        lines.append(f"Toripalimab on hold (irAE): {tori.summary}")
     lines.extend(rt.radiotherapy_panel_lines(participant))
     return lines
 

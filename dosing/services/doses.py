@@ -15,6 +15,7 @@ from django.db import transaction
 
 from core.services import clinical_record_save
 from enrollment.models import Participant
+from toxicity.models import IraeAction, IraeDecisionStatus, IraeDoseDecision
 from trialsite.protocol.treatment import CHEMO_MODIFICATION, DOSES, TORIPALIMAB
 
 from ..models import (
@@ -97,6 +98,75 @@ class ChemoState:
     held_by: DoseModification | None  # the decided hold in force, if any
     pending: DoseModification | None  # a recommendation awaiting the investigator
     last_decision: DoseModification | None
+
+
+@dataclass(frozen=True)
+class ToripalimabHold:
+    """One active irAE dose decision (PROTOCOL §3 irAE table) as the calendar shows it."""
+
+    decision: IraeDoseDecision
+    action: str  # the effective action: the investigator's if decided, else the rule's
+    label: str  # e.g. "discontinue — hepatitis grade 3"
+    pending: bool  # awaiting the investigator's confirmation (the dose is held meanwhile)
+
+    @property
+    def holds(self) -> bool:
+        return self.action in (IraeAction.INTERRUPT, IraeAction.DISCONTINUE)
+
+
+@dataclass(frozen=True)
+class ToripalimabState:
+    """Where toripalimab stands after the irAE rules and the investigator's decisions.
+
+    ``held``: an active decision interrupts it (the next dose is held until the irAE is back at
+    grade 0-1); ``discontinued``: an active decision stops it for good. ``holds`` are the decisions
+    that hold or stop it, ``notes`` those that only annotate the next dose (hormone replacement,
+    slow infusion, or an investigator's override to continue).
+    """
+
+    held: bool
+    discontinued: bool
+    holds: tuple[ToripalimabHold, ...]
+    notes: tuple[ToripalimabHold, ...]
+
+    @property
+    def blocked(self) -> bool:
+        return self.held or self.discontinued
+
+    @property
+    def pending(self) -> tuple[ToripalimabHold, ...]:
+        return tuple(h for h in self.holds + self.notes if h.pending)
+
+    @property
+    def summary(self) -> str:
+        """The holds' labels, e.g. "discontinue — hepatitis grade 3 (awaiting investigator)"."""
+        return "; ".join(f"{h.label}{' (awaiting investigator)' if h.pending else ''}" for h in self.holds)
+
+    def hold_started_on(self) -> datetime.date | None:
+        """The earliest date a hold in force was assessed (doses given before it are not held)."""
+        return min((h.decision.assessed_on for h in self.holds), default=None)
+
+
+def toripalimab_state(participant: Participant, decisions=None) -> ToripalimabState:
+    """Fold the participant's active irAE dose decisions (``toxicity.IraeDoseDecision``, written by
+    ``toxicity.services.irae``) into toripalimab's state. ``decisions`` may be given prefetched
+    (with their adverse event); inactive ones are ignored."""
+    if decisions is None:
+        decisions = IraeDoseDecision.objects.filter(participant=participant, active=True).select_related(
+            "adverse_event__term"
+        )
+    holds, notes = [], []
+    for decision in sorted((d for d in decisions if d.active), key=lambda d: (d.assessed_on, d.pk)):
+        item = ToripalimabHold(
+            decision=decision,
+            action=decision.effective_action,
+            label=decision.label,
+            pending=decision.decision == IraeDecisionStatus.PENDING,
+        )
+        (holds if item.holds else notes).append(item)
+    discontinued = any(h.action == IraeAction.DISCONTINUE for h in holds)
+    held = any(h.action == IraeAction.INTERRUPT for h in holds)
+    return ToripalimabState(held, discontinued, tuple(holds), tuple(notes))
 
 
 def chemo_state(participant: Participant, modifications=None) -> ChemoState:
@@ -251,6 +321,19 @@ def _dose_key_errors(participant: Participant, key: DoseKeyTuple) -> PlannedDose
     return dose
 
 
+def _toripalimab_hold_errors(state: ToripalimabState, given_on: datetime.date | None) -> dict[str, str]:
+    """PROTOCOL §3 irAE table: no toripalimab while an irAE holds or discontinued it. A dose given
+    before the hold was assessed (entered late) is a fact, not refused."""
+    started = state.hold_started_on()
+    if not state.blocked or (given_on is not None and started is not None and given_on < started):
+        return {}
+    if state.discontinued:
+        return {"status": f"Toripalimab was discontinued ({state.summary}; PROTOCOL §3 irAE table): "
+                          "record this dose as not given, with the reason."}  # fmt: skip
+    return {"status": f"Toripalimab is on hold ({state.summary}) until the irAE is back to grade 0-1 "
+                      "(PROTOCOL §3 irAE table): record this dose as not given, with the reason, or delay it."}  # fmt: skip
+
+
 @transaction.atomic
 def dose_administer(
     *,
@@ -265,7 +348,9 @@ def dose_administer(
 
     Refused, with the message next to the field: a date in the future or before enrolment; a
     given chemotherapy dose with no height and weight, while a dose modification awaits the
-    investigator, while chemotherapy is held or after it was discontinued (PROTOCOL §3); a dose
+    investigator, while chemotherapy is held or after it was discontinued (PROTOCOL §3); a given
+    toripalimab dose while an immune-related AE holds or discontinued it (PROTOCOL §3 irAE table;
+    recording it as omitted stays possible); a dose
     more than 10 % above the calculated dose unless an investigator records it with a reason; a
     difference from the calculated dose, a dose outside its window or an omission without a
     reason; toripalimab without a lot number; an infusion that stops before it starts.
@@ -318,6 +403,9 @@ def dose_administer(
                 "Chemotherapy is on hold until haematological toxicity is back to grade 0-1: record a toxicity "
                 "review showing recovery first.",
             )
+    newly_given = status == DoseStatus.GIVEN and (existing is None or existing.status != DoseStatus.GIVEN)
+    if newly_given and agent == TORIPALIMAB:
+        errors.update(_toripalimab_hold_errors(toripalimab_state(locked), given_on))
     if is_chemo and calculation.problem and status == DoseStatus.GIVEN:
         errors.setdefault("dose_given_mg", calculation.problem)
 

@@ -120,6 +120,12 @@ def dose_record(request, pk, agent, phase, cycle, day):
         raise PermissionDenied("You cannot record doses.")
     state = dose_services.chemo_state(participant)
     calculation = dose_services.dose_calculation(participant, plan, state=state)
+    if agent == Agent.TORIPALIMAB and request.method == "GET" and not (editing and record.status == "given"):
+        tori = dose_services.toripalimab_state(participant)
+        if tori.blocked:
+            what = "discontinued" if tori.discontinued else "on hold until the irAE is back to grade 0-1"
+            messages.warning(request, f"Toripalimab is {what} ({tori.summary}; PROTOCOL §3): record this dose as not "
+                                      "given, with the reason.")  # fmt: skip
     if editing:
         initial = {
             name: getattr(record, name)
@@ -210,7 +216,34 @@ def modification_create(request, pk):
     next_dose = None
     if participant.planned_treatment_start is not None:
         next_dose = modification_services.next_chemotherapy_dose(participant)
-    form = ToxicityReviewForm(request.POST or None, initial={"assessed_on": timezone.localdate()})
+    # Pre-fill the grades from the toxicity app (PROTOCOL §3: the chemotherapy rules get their grades
+    # from there) over [last chemotherapy dose given, or treatment start; today]. Imported here so
+    # that dosing never imports toxicity at module import.
+    today = timezone.localdate()
+    initial, prefill_note = {"assessed_on": today}, ""
+    if participant.planned_treatment_start is not None:
+        from toxicity.selectors.chemo_grades import febrile_neutropenia_in_window, worst_grades_since
+
+        from ..models import DoseStatus
+
+        last_given = (
+            participant.doses.filter(agent__in=(Agent.CISPLATIN, Agent.PACLITAXEL), status=DoseStatus.GIVEN,
+                                     given_on__isnull=False, given_on__lte=today)
+            .order_by("-given_on").values_list("given_on", flat=True).first()
+        )  # fmt: skip
+        since = last_given or participant.planned_treatment_start
+        if since <= today:
+            grades = worst_grades_since(participant, since=since, until=today)
+            febrile = febrile_neutropenia_in_window(participant, since=since, until=today)
+            prefill = ToxicityReviewForm.initial_from_grades(grades, febrile=febrile)
+            initial.update(prefill)
+            origin = "the last chemotherapy dose given" if last_given else "the treatment start"
+            found = "Grades pre-filled from" if prefill else "No graded toxicity found in"
+            prefill_note = (
+                f"{found} the lab results and adverse events recorded from {since:%Y-%m-%d} ({origin}) "
+                f"to {today:%Y-%m-%d}: check every grade against the patient before saving."
+            )
+    form = ToxicityReviewForm(request.POST or None, initial=initial, prefill_note=prefill_note)
     if request.method == "POST" and form.is_valid():
         try:
             review = modification_services.dose_modification_review(
