@@ -21,12 +21,10 @@ from ..rules.adverse_event import (
     sae_clock,
     suggest_irae_category,
 )
+from .badges import GRADE_BADGE_CSS
 
 TERM_SEARCH_LIMIT = 20
 
-# Bootstrap badge classes of a grade (text says the grade; colour only repeats it).
-_GRADE_BADGE = {0: "text-bg-success", 1: "text-bg-light border", 2: "text-bg-info", 3: "text-bg-warning",
-                4: "text-bg-danger", 5: "text-bg-dark"}  # fmt: skip
 _CLOCK_BADGE = {OPEN: "text-bg-warning", OVERDUE: "text-bg-danger", SENT: "text-bg-success",
                 SENT_LATE: "text-bg-secondary"}  # fmt: skip
 
@@ -103,7 +101,7 @@ class AeDetail:
 
 
 def grade_badge(grade: int | None) -> GradeBadge:
-    return GradeBadge(grade_words(grade), _GRADE_BADGE.get(grade, "text-bg-secondary"))
+    return GradeBadge(grade_words(grade), GRADE_BADGE_CSS.get(grade, "text-bg-secondary"))
 
 
 def _duration(delta: datetime.timedelta) -> str:

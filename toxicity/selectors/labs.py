@@ -14,8 +14,7 @@ from enrollment.models import Participant
 from trialsite.protocol.labs import ANALYTE_BY_CODE, ANALYTES, SECTIONS, Analyte
 
 from ..models import AeProposal, LabPanel, LabResult
-
-_BADGE_CSS = {0: "text-bg-success", 1: "text-bg-info", 2: "text-bg-warning", 3: "text-bg-danger"}
+from .badges import GRADE_BADGE_CSS
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,7 @@ class GradeBadge:
 def grade_badge(grade: int | None, *, basis: str = "") -> GradeBadge:
     if grade is None:
         return GradeBadge("Not graded", "text-bg-light border", basis or "No CTCAE v5.0 term grades this analyte by value.")
-    return GradeBadge(f"Grade {grade}", _BADGE_CSS.get(grade, "text-bg-dark"), basis)
+    return GradeBadge(f"Grade {grade}", GRADE_BADGE_CSS.get(grade, "text-bg-secondary"), basis)
 
 
 def previous_ranges(participant: Participant, *, exclude_panel_id: int | None = None) -> dict[str, tuple]:
