@@ -1,7 +1,7 @@
 """Lab panels: recording and correcting a panel with every value graded by CTCAE v5.0, and the
 coordinator dismissing an adverse event a graded value proposed.
 
-Grading (``grade_analyte``) uses ``toxicity.rules.ctcae.grade_lab_detail`` against the analyte's
+Grading (``toxicity.rules.lab_panel.grade_analyte``) uses ``toxicity.rules.ctcae.grade_lab_detail`` against the analyte's
 CTCAE term(s) declared in ``trialsite.protocol.labs``. An analyte with a low and a high term
 (potassium: Hypokalemia / Hyperkalemia) keeps the side with grade >= 1; when neither side is graded
 >= 1 it stores grade 0 with the term of the side the value lies on (below the middle of the lab's
@@ -29,7 +29,6 @@ samples" are trial data only for consenting, enrolled participants).
 
 import datetime
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -41,11 +40,12 @@ from core.exceptions import StaleRecordError
 from core.services import REASON_REQUIRED_MESSAGE, clinical_record_save
 from enrollment.models import Participant, ParticipantStatus
 from enrollment.services.screening import consent_withdrawn
-from trialsite.protocol.labs import ANALYTE_BY_CODE, ANALYTES, Analyte
+from trialsite.protocol.labs import ANALYTE_BY_CODE, ANALYTES
 
 from ..models import AeProposal, LabPanel, LabResult
-from ..rules.ctcae import LabGradingError, grade_lab_detail, lab_criteria
+from ..rules.ctcae import LabGradingError, lab_criteria
 from ..rules.ctcae_lab_criteria import Ref
+from ..rules.lab_panel import AnalyteGrade, grade_analyte
 from ..selectors.labs import lab_baseline
 
 # (value, LLN, ULN) per analyte code; a None value means "not measured".
@@ -112,51 +112,6 @@ def _require_open(participant: Participant) -> Participant:
 
 
 # --- grading --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AnalyteGrade:
-    """The stored outcome of grading one value: the CTCAE term ("" when not graded), the grade
-    (None when the analyte is not graded by value), the CTCAE band and the message explaining it."""
-
-    term: str
-    grade: int | None
-    band_text: str
-    basis: str
-
-    def label(self, analyte: Analyte) -> str:
-        """What the grade badge says, e.g. "Grade 3 — ALT >5.0 - 20.0 x ULN"."""
-        if self.grade is None:
-            return f"Not graded — no CTCAE v5.0 term grades {analyte.label} by value"
-        return f"Grade {self.grade} — {analyte.label} {self.band_text}"
-
-
-def grade_analyte(
-    analyte: Analyte,
-    value: Decimal,
-    *,
-    lln: Decimal | None = None,
-    uln: Decimal | None = None,
-    baseline: Decimal | None = None,
-) -> AnalyteGrade:
-    """Grade ``value`` of ``analyte`` against its CTCAE v5.0 term(s) (pure; raises
-    ``toxicity.rules.ctcae.LabGradingError``).
-
-    Two-sided analytes keep the side graded >= 1; when neither is, grade 0 with the term of the side
-    the value lies on (at or above the middle of the lab's range: the high term)."""
-    if not analyte.graded:
-        return AnalyteGrade("", None, "", f"{analyte.label} is recorded but not graded: no CTCAE v5.0 term grades it by value.")
-    if baseline is not None and baseline <= 0:
-        baseline = None  # a zero baseline cannot anchor multiples of baseline
-    graded = {
-        term: grade_lab_detail(term, value, lln=lln, uln=uln, baseline=baseline) for term in analyte.terms
-    }
-    worst = max(graded.values(), key=lambda found: found.grade)
-    if worst.grade == 0 and len(graded) == 2:
-        middle = (lln + uln) / 2 if lln is not None and uln is not None else None
-        side = analyte.low_term if middle is not None and value < middle else analyte.high_term
-        worst = graded[side]
-    return AnalyteGrade(worst.term, worst.grade, worst.band_text, worst.reason)
 
 
 def _check_number(name: str, amount: object, errors: dict[str, str], *, label: str) -> Decimal | None:

@@ -21,6 +21,7 @@ from trialsite.protocol.labs import ANALYTE_BY_CODE
 from ..forms.labs import DismissForm, LabPanelForm
 from ..models import AeProposal, LabPanel, LabResult
 from ..rules.ctcae import LabGradingError
+from ..rules.lab_panel import grade_analyte
 from ..selectors import labs as lab_selectors
 from ..services import labs as lab_services
 
@@ -248,7 +249,7 @@ def lab_grade(request):
                 participant, analyte.code, collected_on=collected_on, exclude_panel_id=_int_param(params, "panel")
             )
         try:
-            found = lab_services.grade_analyte(analyte, value, lln=lln, uln=uln, baseline=baseline)
+            found = grade_analyte(analyte, value, lln=lln, uln=uln, baseline=baseline)
         except LabGradingError as error:
             raise _BadInput("value", str(error)) from None
     except _BadInput as error:
