@@ -98,6 +98,7 @@ class AeDetail:
     lab_results: list[LabResult]
     worst_text: str = ""
     history: list[HistoryRow] = field(default_factory=list)
+    dose_decisions: list = field(default_factory=list)  # IraeDoseDecision, newest first
 
 
 def grade_badge(grade: int | None) -> GradeBadge:
@@ -200,6 +201,7 @@ def adverse_event_detail(adverse_event: AdverseEvent, *, now: datetime.datetime)
         lab_results=list(adverse_event.lab_results.select_related("panel").order_by("panel__collected_on", "id")),
         worst_text=term.grade_text(adverse_event.grade) if adverse_event.grade in term.available_grades() else "",
         history=adverse_event_history(adverse_event),
+        dose_decisions=list(adverse_event.dose_decisions.select_related("adverse_event__term")),
     )
 
 

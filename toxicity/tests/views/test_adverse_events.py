@@ -84,6 +84,16 @@ def test_detail_shows_grade_texts_signatures_linked_results_and_history(client, 
     assert "Awaiting signature" in content and reverse("toxicity:ae_sign", args=[enrolled.pk, ae.pk]) in content
 
 
+def test_detail_of_an_irae_shows_the_toripalimab_decision_it_produced(client, investigator, coordinator, enrolled):
+    ae = adverse_event_recorded(participant=enrolled, user=coordinator, term="Alanine aminotransferase increased",
+                                grade=3, immune_related=True)  # fmt: skip
+    client.force_login(investigator)
+    content = client.get(url("ae_detail", enrolled, ae)).content.decode()
+    assert 'data-testid="ae-dose-decisions"' in content
+    assert "<strong>discontinue — hepatitis grade 3</strong> · Awaiting the investigator" in content
+    assert reverse("toxicity:irae_decisions", args=[enrolled.pk]) in content
+
+
 def test_detail_of_another_participants_event_is_404(client, coordinator, enrolled, investigator):
     from dosing.tests.factories import participant_enrolled
 
