@@ -225,3 +225,117 @@ class EligibilitySignature(ClinicalRecord):
 
     def __str__(self) -> str:
         return f"Eligibility signed by {self.signer_name} at {self.signed_at:%Y-%m-%d %H:%M}"
+
+
+# --- Visits (PROTOCOL §4; the paper's Table 2) ----------------------------------------------------
+
+UNSCHEDULED = "unscheduled"
+
+
+class VisitOutcome(models.TextChoices):
+    DONE = "done", "Done"
+    MISSED = "missed", "Missed"
+
+
+class Visit(ClinicalRecord):
+    """A visit of the schedule (``trialsite.protocol.visits``; ``visit_code`` as in
+    ``enrollment.rules.visits.visit_schedule``) recorded as done on a date or missed with a reason, or
+    an unscheduled visit (``visit_code`` "unscheduled", with its reason). A scheduled visit done
+    outside its window carries a note saying why."""
+
+    audit_participant_lookup = "participant_id"
+
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="visits")
+    visit_code = models.CharField("Visit", max_length=20)
+    outcome = models.CharField(max_length=8, choices=VisitOutcome.choices, default=VisitOutcome.DONE)
+    visit_date = models.DateField("Date of the visit", null=True, blank=True)
+    missed_reason = models.TextField("Why the visit was missed", blank=True)
+    window_note = models.TextField("Why the visit is outside its window", blank=True)
+    unscheduled_reason = models.TextField("Reason for the unscheduled visit", blank=True)
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["participant", "visit_date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "visit_code"],
+                condition=~models.Q(visit_code=UNSCHEDULED),
+                name="scheduled_visit_once_per_participant",
+            )
+        ]
+
+    def __str__(self) -> str:
+        when = f"{self.visit_date:%Y-%m-%d}" if self.visit_date else self.get_outcome_display().lower()
+        return f"Visit {self.visit_code} ({when})"
+
+    @property
+    def unscheduled(self) -> bool:
+        return self.visit_code == UNSCHEDULED
+
+
+class VisitFormState(models.TextChoices):
+    ENTERED = "entered", "Entered"
+    NOT_DONE = "not_done", "Not done"
+
+
+class VisitForm(ClinicalRecord):
+    """What became of one form a done visit expects (``trialsite.protocol.visits`` forms): entered,
+    or not done with a reason. A form with no row (and no record the system finds itself) is missing."""
+
+    audit_participant_lookup = "visit__participant_id"
+
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="forms")
+    form = models.CharField(max_length=30)
+    state = models.CharField(max_length=10, choices=VisitFormState.choices)
+    reason = models.TextField("Why it was not done", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["visit", "form"]
+        constraints = [models.UniqueConstraint(fields=["visit", "form"], name="visit_form_once")]
+
+    def __str__(self) -> str:
+        return f"{self.form}: {self.get_state_display()}"
+
+
+class FlagKind(models.TextChoices):
+    DUE_SOON = "due_soon", "Due soon"
+    DUE_NOW = "due_now", "Due now"
+    OVERDUE = "overdue", "Overdue"
+
+
+class VisitFlag(models.Model):
+    """A worklist flag the daily task ``flag_visits_due`` keeps: one row per (participant, visit, kind),
+    open while it applies (``closed_at`` None) and closed when it no longer does.
+
+    Operational data derived from the schedule and the visit records, not clinical data: the task
+    writes it in bulk (no audit history), and running it again changes nothing.
+    """
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="visit_flags")
+    visit_code = models.CharField(max_length=20)
+    kind = models.CharField(max_length=10, choices=FlagKind.choices)
+    target_date = models.DateField()
+    window_start = models.DateField()
+    window_end = models.DateField()
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["window_start", "participant", "visit_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "visit_code", "kind"], name="one_flag_per_visit_kind")
+        ]
+        indexes = [models.Index(fields=["closed_at", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id} {self.visit_code}: {self.get_kind_display()}"
