@@ -12,7 +12,14 @@ from django.utils import timezone
 from core.forms import AuditedEditMixin, DateInput
 from trialsite.protocol.eligibility import FIGO_2018_STAGES
 
-from .models import EligibilitySignature, ParticipantStatus, Screening, initials_validator
+from .models import (
+    EligibilitySignature,
+    ParticipantStatus,
+    Screening,
+    VisitFormState,
+    VisitOutcome,
+    initials_validator,
+)
 from .rules.participant import date_of_birth_problem, screening_date_problem
 from .rules.status import manual_targets
 
@@ -200,3 +207,111 @@ class EnrolmentForm(forms.Form):
     planned_treatment_start = forms.DateField(
         widget=DateInput, help_text="Planned first fraction of external beam radiotherapy (day 1)."
     )
+
+
+# --- Visits (PROTOCOL §4; the paper's Table 2) -----------------------------------------------------
+
+
+class VisitRecordForm(AuditedEditMixin):
+    """A scheduled visit: done on a date (with a note when outside its window) or missed with a
+    reason. The window rule is the service's (``enrollment.rules.visits.window_deviation``)."""
+
+    outcome = forms.ChoiceField(choices=VisitOutcome.choices, widget=forms.RadioSelect, initial=VisitOutcome.DONE)
+    visit_date = forms.DateField(label="Date of the visit", widget=DateInput, required=False,
+                                 help_text="Needed when the visit was done; leave blank for a missed visit.")
+    missed_reason = forms.CharField(label="Why the visit was missed", required=False, max_length=1000,
+                                    widget=forms.Textarea(attrs={"rows": 2}))
+    window_note = forms.CharField(label="Why the visit is outside its window", required=False, max_length=1000,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, window_text: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if window_text:
+            self.fields["window_note"].help_text = f"Needed only when the date is outside the window ({window_text})."
+
+
+class UnscheduledVisitForm(forms.Form):
+    visit_date = forms.DateField(label="Date of the visit", widget=DateInput)
+    reason = forms.CharField(label="Reason for the unscheduled visit", max_length=1000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+FORM_STATE_CHOICES = (("", "Missing (not yet recorded)"), *VisitFormState.choices)
+
+
+class VisitFormsForm(forms.Form):
+    """One state (entered / not done / blank = missing) and reason per editable expected form;
+    forms the system found itself are shown, not edited. Fields: ``state_<code>``,
+    ``reason_<code>``, ``version_<code>``."""
+
+    reason_for_change = forms.CharField(
+        label="Reason for change", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when changing a form state saved before; kept in the audit trail.",
+    )
+
+    def __init__(self, *args, rows, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.editable_codes = []
+        self.lines = []
+        for row in rows:
+            line = {"row": row}
+            if not row.automatic:
+                code = row.code
+                self.editable_codes.append(code)
+                record = row.record
+                self.fields[f"state_{code}"] = forms.ChoiceField(
+                    label=row.label, choices=FORM_STATE_CHOICES, required=False, widget=forms.RadioSelect,
+                    initial=record.state if record is not None else "",
+                )
+                self.fields[f"reason_{code}"] = forms.CharField(
+                    label=f"Why {row.label} was not done", required=False, max_length=1000,
+                    initial=record.reason if record is not None else "",
+                )
+                self.fields[f"version_{code}"] = forms.IntegerField(
+                    widget=forms.HiddenInput, required=False, initial=record.version if record is not None else None
+                )
+                line.update(state=self[f"state_{code}"], reason=self[f"reason_{code}"],
+                            version=self[f"version_{code}"])
+            self.lines.append(line)
+
+    def states(self) -> dict[str, tuple[str, str]]:
+        return {
+            code: (self.cleaned_data.get(f"state_{code}") or "", self.cleaned_data.get(f"reason_{code}") or "")
+            for code in self.editable_codes
+        }
+
+    def versions(self) -> dict[str, int]:
+        return {
+            code: self.cleaned_data[f"version_{code}"]
+            for code in self.editable_codes
+            if self.cleaned_data.get(f"version_{code}") is not None
+        }
+
+    def add_service_errors(self, error) -> None:
+        """Put the service's per-form errors (keyed by form code) next to that form's reason."""
+        if hasattr(error, "error_dict"):
+            for key, errors in error.error_dict.items():
+                target = f"reason_{key}" if f"reason_{key}" in self.fields else (key if key in self.fields else None)
+                for item in errors:
+                    self.add_error(target, item)
+        else:
+            for message in getattr(error, "messages", [str(error)]):
+                self.add_error(None, message)
+
+
+class MissingFormsFilterForm(forms.Form):
+    participant = forms.ModelChoiceField(queryset=None, required=False, empty_label="All participants")
+    form = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        from trialsite.protocol.visits import FORMS
+
+        from .models import Participant
+
+        super().__init__(*args, **kwargs)
+        self.fields["participant"].queryset = Participant.objects.filter(
+            planned_treatment_start__isnull=False
+        ).order_by("study_number")
+        self.fields["form"].choices = [("", "All forms"), *((f.code, f.label) for f in FORMS)]

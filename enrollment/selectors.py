@@ -7,8 +7,11 @@ from typing import NamedTuple
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from .models import Consent, EligibilitySignature, Participant, ParticipantStatus, Screening
+from trialsite.protocol.visits import CONSENT, DEMOGRAPHICS, FORM_LABELS
+
+from .models import UNSCHEDULED, Consent, EligibilitySignature, Participant, ParticipantStatus, Screening, Visit
 from .rules.eligibility import CRITERIA, CRITERIA_BY_ID, EligibilityResult
+from .rules.visits import missing_forms, visit_status, window_deviation
 
 
 def participant_list(*, search: str = "", status: str = "") -> QuerySet[Participant]:
@@ -102,7 +105,8 @@ def participant_panels(participant: Participant) -> list[Panel]:
               "No eligibility assessment recorded yet."),
         Panel("treatment", "Treatment", treatment_panel_lines(participant, today=timezone.localdate()),
               "Not enrolled: the treatment calendar starts at enrolment."),
-        Panel("visits", "Visits", [], "No visits recorded yet."),
+        Panel("visits", "Visits", visit_panel_lines(participant, today=timezone.localdate()),
+              "No visits recorded yet."),
         Panel("adverse_events", "Adverse events", safety_panel_lines(participant, now=timezone.now()),
               "No adverse events recorded yet."),
         Panel("response", "Tumour response", [], "No tumour assessments recorded yet."),
@@ -216,4 +220,318 @@ def screening_log_rows():
             signatures[0].signed_at.isoformat() if signatures else "",
             p.enrolment_date.isoformat() if p.enrolment_date else "",
             p.planned_treatment_start.isoformat() if p.planned_treatment_start else "",
+        )
+
+
+# --- Visits (PROTOCOL §4; the paper's Table 2) -----------------------------------------------------
+
+UPCOMING_SHOWN = 3  # the schedule runs 10 years: show the next few upcoming visits unless asked for all
+
+# Lab sections (trialsite.protocol.labs) whose values make a visit's blood-sample form entered.
+_LAB_SECTION_FORMS = {
+    "Blood routine": "blood_routine",
+    "Liver function": "liver_kidney_function",
+    "Kidney function": "liver_kidney_function",
+}
+
+
+@dataclass(frozen=True)
+class FormCounts:
+    entered: int
+    missing: int
+    not_done: int
+
+
+@dataclass(frozen=True)
+class FormRow:
+    """One expected form of a done visit: its status and, when the system found the data itself
+    (a lab panel, the consent, the participant record), where it came from."""
+
+    code: str
+    label: str
+    status: str
+    status_label: str
+    reason: str
+    source: str
+    automatic: bool
+    record: object  # the VisitForm row, or None
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    code: str
+    label: str
+    target_date: object  # datetime.date | None (None for an unscheduled visit)
+    window_start: object
+    window_end: object
+    status: str
+    status_label: str
+    record: object  # the Visit, or None
+    actual_date: object
+    deviation: str
+    forms: FormCounts | None
+    unscheduled: bool = False
+
+
+@dataclass(frozen=True)
+class VisitPage:
+    rows: list[VisitRow]
+    hidden_upcoming: int
+
+
+@dataclass(frozen=True)
+class MissingFormRow:
+    participant: Participant
+    visit_id: int
+    visit_code: str
+    visit_label: str
+    visit_date: object
+    form_code: str
+    form_label: str
+    days_since_visit: int
+
+
+_STATUS_LABELS = {
+    "upcoming": "Upcoming",
+    "due": "Due (window open)",
+    "overdue": "Overdue",
+    "done": "Done",
+    "missed": "Missed",
+}
+_FORM_STATUS_LABELS = {"entered": "Entered", "missing": "Missing", "not_done": "Not done"}
+
+
+class _FormSources:
+    """What the system itself holds for the visits of some participants, loaded in a fixed number
+    of queries: lab values by collection date and section, the first consent of each."""
+
+    def __init__(self, participant_ids):
+        from toxicity.models import LabResult
+        from trialsite.protocol.labs import ANALYTE_BY_CODE
+
+        ids = list(participant_ids)
+        self.labs: dict[int, list[tuple[object, str, int]]] = {}
+        results = (
+            LabResult.objects.filter(panel__participant_id__in=ids)
+            .values_list("panel__participant_id", "panel__collected_on", "panel_id", "analyte")
+            .order_by("panel__collected_on", "panel_id")
+        )
+        for participant_id, collected_on, panel_id, analyte in results:
+            form = _LAB_SECTION_FORMS.get(ANALYTE_BY_CODE[analyte].section) if analyte in ANALYTE_BY_CODE else None
+            if form:
+                self.labs.setdefault(participant_id, []).append((collected_on, form, panel_id))
+        self.consents: dict[int, object] = {}
+        for participant_id, consent_date in (
+            Consent.objects.filter(participant_id__in=ids).order_by("consent_date", "id")
+            .values_list("participant_id", "consent_date")
+        ):  # fmt: skip
+            self.consents.setdefault(participant_id, consent_date)
+
+    def found(self, participant: Participant, scheduled, visit_date) -> dict[str, str]:
+        """Form code -> where it was found, for the forms of ``scheduled`` the system holds itself.
+        A lab panel counts when collected inside the visit's window or on the visit's date."""
+        expected = set(scheduled.expected_forms)
+        found: dict[str, str] = {}
+        for collected_on, form, _panel_id in self.labs.get(participant.pk, ()):
+            in_window = scheduled.window_start <= collected_on <= scheduled.window_end or collected_on == visit_date
+            if form in expected and in_window and form not in found:
+                found[form] = f"lab panel collected {collected_on:%Y-%m-%d}"
+        if CONSENT in expected and participant.pk in self.consents:
+            found[CONSENT] = f"consent of {self.consents[participant.pk]:%Y-%m-%d}"
+        if DEMOGRAPHICS in expected:
+            found[DEMOGRAPHICS] = "participant registration"
+        return found
+
+
+def _form_rows(visit, scheduled, sources: _FormSources) -> list[FormRow]:
+    rows = {row.form: row for row in visit.forms.all()}
+    found = sources.found(visit.participant, scheduled, visit.visit_date)
+    entered = {code for code, row in rows.items() if row.state == "entered"} | set(found)
+    not_done = {code for code, row in rows.items() if row.state == "not_done"}
+    statuses = missing_forms(scheduled.expected_forms, entered, not_done)
+    result = []
+    for code, status in statuses.items():
+        row = rows.get(code)
+        automatic = code in found and not (row is not None and row.state == "entered")
+        result.append(FormRow(
+            code=code,
+            label=FORM_LABELS[code],
+            status=str(status),
+            status_label=_FORM_STATUS_LABELS[str(status)],
+            reason=row.reason if row is not None and status == "not_done" else "",
+            source=f"Found automatically: {found[code]}" if automatic else "",
+            automatic=automatic,
+            record=row,
+        ))  # fmt: skip
+    return result
+
+
+def _counts(rows: list[FormRow]) -> FormCounts:
+    return FormCounts(
+        entered=sum(row.status == "entered" for row in rows),
+        missing=sum(row.status == "missing" for row in rows),
+        not_done=sum(row.status == "not_done" for row in rows),
+    )
+
+
+def visit_form_states(visit) -> list[FormRow]:
+    """Each form ``visit`` expects (Table 2) as entered, not done (with its reason) or missing.
+
+    Entered: a VisitForm row marked entered, or a record the system holds itself - a lab panel with
+    a blood-routine or liver/kidney value collected in the visit's window (or on its date), the
+    consent, the participant's registration (demographics). Empty for an unscheduled visit.
+    """
+    from .services.visits import scheduled_visit
+
+    if visit.unscheduled or visit.outcome != "done":
+        return []
+    scheduled = scheduled_visit(visit.participant, visit.visit_code)
+    if scheduled is None:
+        return []
+    return _form_rows(visit, scheduled, _FormSources([visit.participant_id]))
+
+
+def participant_visit_page(participant: Participant, *, today, show_all: bool = False) -> VisitPage:
+    """The participant's schedule merged with the visit records and unscheduled visits, in date
+    order: every visit whose window has opened or that is recorded, then the next
+    ``UPCOMING_SHOWN`` upcoming ones (all of them with ``show_all``)."""
+    from .services.visits import participant_schedule
+
+    schedule = participant_schedule(participant)
+    visits = list(
+        Visit.objects.filter(participant=participant).select_related("participant").prefetch_related("forms")
+    )
+    if not schedule and not visits:
+        return VisitPage([], 0)
+    sources = _FormSources([participant.pk])
+    by_code = {visit.visit_code: visit for visit in visits if not visit.unscheduled}
+    rows: list[VisitRow] = []
+    upcoming = 0
+    hidden = 0
+    for scheduled in schedule:
+        record = by_code.get(scheduled.code)
+        done = record is not None and record.outcome == "done"
+        missed = record is not None and record.outcome == "missed"
+        try:
+            status = visit_status(scheduled, today=today, actual_date=record.visit_date if done else None,
+                                  missed=missed)
+        except ValueError:  # a date after ``today`` (the page is looked at on an earlier day)
+            status = "done"
+        if status == "upcoming":
+            upcoming += 1
+            if upcoming > UPCOMING_SHOWN and not show_all:
+                hidden += 1
+                continue
+        deviation = window_deviation(scheduled, record.visit_date) if done else None
+        rows.append(VisitRow(
+            code=scheduled.code,
+            label=scheduled.label,
+            target_date=scheduled.target_date,
+            window_start=scheduled.window_start,
+            window_end=scheduled.window_end,
+            status=str(status),
+            status_label=_STATUS_LABELS[str(status)],
+            record=record,
+            actual_date=record.visit_date if done else None,
+            deviation=deviation.message if deviation else "",
+            forms=_counts(_form_rows(record, scheduled, sources)) if done else None,
+        ))  # fmt: skip
+    for visit in visits:
+        if visit.unscheduled:
+            rows.append(VisitRow(
+                code=visit.visit_code, label="Unscheduled visit", target_date=None, window_start=None,
+                window_end=None, status="done", status_label="Done (unscheduled)", record=visit,
+                actual_date=visit.visit_date, deviation="", forms=None, unscheduled=True,
+            ))  # fmt: skip
+    rows.sort(key=lambda row: row.target_date or row.actual_date)
+    return VisitPage(rows, hidden)
+
+
+def participant_visits(participant: Participant, *, today, show_all: bool = False) -> list[VisitRow]:
+    """The rows of ``participant_visit_page`` (schedule, records, unscheduled visits)."""
+    return participant_visit_page(participant, today=today, show_all=show_all).rows
+
+
+def visit_panel_lines(participant: Participant, *, today) -> list[str]:
+    """The dashboard's visit lines: overdue and due visits, the next one, what is recorded."""
+    if participant.planned_treatment_start is None:
+        return []
+    rows = participant_visits(participant, today=today)
+    lines = []
+    overdue = [row.label for row in rows if row.status == "overdue"]
+    due = [row for row in rows if row.status == "due"]
+    if overdue:
+        lines.append(f"Overdue: {', '.join(overdue)}")
+    for row in due:
+        lines.append(f"Due now: {row.label} (window to {row.window_end:%Y-%m-%d})")
+    upcoming = next((row for row in rows if row.status == "upcoming"), None)
+    if upcoming is not None:
+        lines.append(f"Next: {upcoming.label}, window {upcoming.window_start:%Y-%m-%d} to {upcoming.window_end:%Y-%m-%d}")
+    done = sum(row.status == "done" and not row.unscheduled for row in rows)
+    missed = sum(row.status == "missed" for row in rows)
+    missing = sum(row.forms.missing for row in rows if row.forms)
+    if done or missed:
+        lines.append(f"{done} visits done, {missed} missed; {missing} expected forms missing")
+    return lines
+
+
+MISSING_FORMS_COLUMNS = (
+    "study_number", "screening_number", "visit_code", "visit", "visit_date", "form_code", "form",
+    "days_since_visit",
+)
+
+
+def missing_forms_report(*, today, participant: Participant | None = None, form: str = "") -> list[MissingFormRow]:
+    """Every expected form that is missing at a done scheduled visit, study-wide (or of one
+    participant, or one form), oldest visit first. A fixed number of queries whatever the number of
+    participants or visits: visits with their participants, their form rows, lab values, consents."""
+    from .services.visits import participant_schedule
+
+    visits = (
+        Visit.objects.filter(outcome="done", participant__planned_treatment_start__isnull=False)
+        .exclude(visit_code=UNSCHEDULED)
+        .select_related("participant")
+        .prefetch_related("forms")
+        .order_by("visit_date", "participant_id", "id")
+    )
+    if participant is not None:
+        visits = visits.filter(participant=participant)
+    visits = list(visits)
+    sources = _FormSources({visit.participant_id for visit in visits})
+    schedules: dict[int, dict[str, object]] = {}
+    rows = []
+    for visit in visits:
+        if visit.participant_id not in schedules:
+            schedules[visit.participant_id] = {s.code: s for s in participant_schedule(visit.participant)}
+        scheduled = schedules[visit.participant_id].get(visit.visit_code)
+        if scheduled is None:
+            continue
+        for form_row in _form_rows(visit, scheduled, sources):
+            if form_row.status != "missing" or (form and form_row.code != form):
+                continue
+            rows.append(MissingFormRow(
+                participant=visit.participant,
+                visit_id=visit.pk,
+                visit_code=visit.visit_code,
+                visit_label=scheduled.label,
+                visit_date=visit.visit_date,
+                form_code=form_row.code,
+                form_label=form_row.label,
+                days_since_visit=(today - visit.visit_date).days,
+            ))  # fmt: skip
+    return rows
+
+
+def missing_forms_csv_rows(rows: list[MissingFormRow]):
+    """The report's rows for CSV (ISO dates)."""
+    for row in rows:
+        yield (
+            row.participant.study_number or "",
+            row.participant.screening_number,
+            row.visit_code,
+            row.visit_label,
+            row.visit_date.isoformat(),
+            row.form_code,
+            row.form_label,
+            row.days_since_visit,
         )

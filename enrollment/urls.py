@@ -20,4 +20,11 @@ urlpatterns = [
     path("<int:pk>/consent/<int:consent_pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
     path("<int:pk>/sign/", views.eligibility_sign, name="eligibility_sign"),
     path("<int:pk>/enrol/", views.participant_enrol, name="participant_enrol"),
+    # Visits (PROTOCOL §4): the schedule, recording, forms, and the missing-forms report.
+    path("<int:pk>/visits/", views.visit_list, name="visit_list"),
+    path("<int:pk>/visits/unscheduled/new/", views.visit_unscheduled, name="visit_unscheduled"),
+    path("<int:pk>/visits/<int:visit_pk>/forms/", views.visit_forms, name="visit_forms"),
+    path("<int:pk>/visits/<str:visit_code>/record/", views.visit_record, name="visit_record"),
+    path("visits/missing-forms/", views.missing_forms, name="missing_forms"),
+    path("visits/missing-forms.csv", views.missing_forms_csv, name="missing_forms_csv"),
 ]

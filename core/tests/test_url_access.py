@@ -32,7 +32,8 @@ def everyone(outcome):
 # name -> (method, URL arguments, expected outcome per visitor); arguments: None, "pk" (a participant
 # with a screening and consent), "consent" (that participant and their consent), or, for the
 # treatment pages, "treated" (an enrolled participant with treatment data), "dose" (its week 1
-# cisplatin), "anthropometrics", "review" (a pending toxicity review) or "brachy" (a fraction); for the
+# cisplatin), "anthropometrics", "review" (a pending toxicity review), "brachy" (a fraction), "visit_code"
+# (its month-3 visit) or "visit" (its week-0 visit, done); for the
 # safety pages, "lab_panel" (an enrolled participant's lab panel), "lab_result" (its ALT result), "ae"
 # (an adverse event), "irae_decision" (a pending irAE dose decision) or "safety_csv" (a dashboard table).
 ACCESS = {
@@ -70,6 +71,12 @@ ACCESS = {
     "dosing:brachy_update": ("get", "brachy", only(COORD, INV)),
     "dosing:doses_due": ("get", None, only(*ALL_ROLES)),
     "dosing:deviations": ("get", None, only(*ALL_ROLES)),
+    "enrollment:visit_list": ("get", "treated", only(*ALL_ROLES)),
+    "enrollment:visit_record": ("get", "visit_code", only(COORD, INV)),
+    "enrollment:visit_unscheduled": ("get", "treated", only(COORD, INV)),
+    "enrollment:visit_forms": ("get", "visit", only(COORD, INV)),
+    "enrollment:missing_forms": ("get", None, only(*ALL_ROLES)),
+    "enrollment:missing_forms_csv": ("get", None, only(*ALL_ROLES)),
     "toxicity:lab_list": ("get", "pk", only(*ALL_ROLES)),
     "toxicity:lab_create": ("get", "pk", only(COORD, INV)),
     "toxicity:lab_detail": ("get", "lab_panel", only(*ALL_ROLES)),
@@ -110,6 +117,14 @@ def _treatment_kwargs(kind: str, coordinator, make_user) -> dict:
     start = treated.planned_treatment_start
     if kind == "treated":
         return {"pk": treated.pk}
+    if kind == "visit_code":
+        return {"pk": treated.pk, "visit_code": "fu_m3"}
+    if kind == "visit":
+        from enrollment.services.visits import visit_record
+
+        visit = visit_record(participant=treated, user=coordinator, visit_code="ccrt_w0", outcome="done",
+                             visit_date=start)  # fmt: skip
+        return {"pk": treated.pk, "visit_pk": visit.pk}
     if kind == "dose":
         return {"pk": treated.pk, "agent": "cisplatin", "phase": "ccrt", "cycle": 1, "day": 1}
     if kind == "anthropometrics":

@@ -21,6 +21,7 @@ from .screening import (
     screening_log,
     screening_log_csv,
 )
+from .visits import missing_forms, missing_forms_csv, visit_forms, visit_list, visit_record, visit_unscheduled
 
 __all__ = [
     "consent_create",
@@ -38,4 +39,10 @@ __all__ = [
     "screening_fail",
     "screening_log",
     "screening_log_csv",
+    "missing_forms",
+    "missing_forms_csv",
+    "visit_forms",
+    "visit_list",
+    "visit_record",
+    "visit_unscheduled",
 ]
