@@ -7,3 +7,8 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        from . import task_monitor
+
+        task_monitor.connect()  # TaskRun rows, kept by Celery's task signals (worker and eager mode)

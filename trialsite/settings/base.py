@@ -173,6 +173,11 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ecrf@localhost")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# The coordinators' worklist email digest (core.tasks.send_worklist_digest): off unless enabled.
+WORKLIST_DIGEST_ENABLED = env_bool("WORKLIST_DIGEST_ENABLED", default=False)
+# Worklist "labs needed before a dose": a dose due within this many days needs a lab panel collected
+# in the same number of days before its due date (PROTOCOL §3 pre-cycle check; see core.worklist).
+LABS_BEFORE_DOSE_DAYS = env_int("LABS_BEFORE_DOSE_DAYS", 3)
 
 # Celery: Redis when REDIS_URL is set, otherwise Kombu's filesystem transport so that background
 # jobs really run on a machine with no broker server.
@@ -185,6 +190,7 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+TASK_STALE_HOURS = 26  # health page: a daily task with no successful run for longer than this is shown red
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
