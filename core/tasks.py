@@ -5,7 +5,10 @@ from importlib import import_module
 
 from celery import shared_task
 from django.conf import settings
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
+from django.utils import timezone
+
+from .digest import send_worklist_digests
 
 
 @shared_task
@@ -22,3 +25,13 @@ def clear_expired_sessions() -> None:
     """Delete expired login sessions (scheduled nightly by django-celery-beat)."""
     engine = import_module(settings.SESSION_ENGINE)
     engine.SessionStore.clear_expired()
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError, InterfaceError), retry_backoff=True, max_retries=5)
+def send_worklist_digest() -> int:
+    """Email each coordinator today's worklist (``core.digest``), when ``WORKLIST_DIGEST_ENABLED``
+    is set; otherwise do nothing. Returns the number of emails sent. Not scheduled here: add a
+    django-celery-beat periodic task (e.g. daily at 07:00, after ``flag_visits_due``) to use it."""
+    if not settings.WORKLIST_DIGEST_ENABLED:
+        return 0
+    return send_worklist_digests(today=timezone.localdate(), now=timezone.now())

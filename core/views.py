@@ -12,8 +12,25 @@ from enrollment.selectors import participant_list
 
 @permission_required("enrollment.view_participant", raise_exception=True)
 def home(request):
-    recent = participant_list()[:10]
-    return render(request, "core/home.html", {"recent_participants": recent})
+    """The worklist: an investigator's signatures and decisions first, then (for whoever records
+    visits, doses and safety data) the coordinator's worklist; read-only roles get counts. Everyone
+    sees the recently screened participants."""
+    from django.utils import timezone
+
+    from . import worklist
+
+    today, now = timezone.localdate(), timezone.now()
+    user = request.user
+    is_investigator = user.has_perm("toxicity.sign_adverseevent") or user.has_perm("enrollment.sign_eligibility")
+    records_data = user.has_perm("enrollment.add_visit")
+    context = {
+        "recent_participants": participant_list()[:10],
+        "today": today,
+        "investigator_worklist": worklist.investigator_worklist(today=today, now=now) if is_investigator else None,
+        "coordinator_worklist": worklist.coordinator_worklist(today=today, now=now) if records_data else None,
+        "overview": None if (is_investigator or records_data) else worklist.overview(now=now),
+    }
+    return render(request, "core/home.html", context)
 
 
 @login_not_required
@@ -28,3 +45,28 @@ def health(request):
     except Exception:  # any database failure makes the process unhealthy  # noqa: BLE001
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@permission_required("core.view_taskrun", raise_exception=True)
+@never_cache
+@require_GET
+def task_health(request):
+    """Data managers' health page: each periodic task's schedule and last runs (red when a daily task
+    has not succeeded for more than TASK_STALE_HOURS), and whether the Celery broker is reachable."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from .task_monitor import broker_reachable
+    from .task_monitor import task_health as task_health_rows
+
+    rows = task_health_rows(now=timezone.now())
+    return render(
+        request,
+        "core/task_health.html",
+        {
+            "rows": rows,
+            "stale_count": sum(1 for row in rows if row.stale),
+            "stale_hours": settings.TASK_STALE_HOURS,
+            "broker_reachable": broker_reachable(),
+        },
+    )

@@ -43,6 +43,7 @@ ACCESS = {
     "password_change_done": ("get", None, {**everyone(OK), ANON: TO_LOGIN}),
     "core:home": ("get", None, only(*ALL_ROLES)),
     "core:health": ("get", None, everyone(OK)),
+    "core:task_health": ("get", None, only(DM)),
     "enrollment:participant_list": ("get", None, only(*ALL_ROLES)),
     "enrollment:participant_create": ("get", None, only(COORD)),
     "enrollment:participant_detail": ("get", "pk", only(*ALL_ROLES)),

@@ -1,0 +1,64 @@
+"""The coordinators' worklist email digest (issue 6, "Optional email digest to each coordinator").
+
+Each active user of the "Study coordinator" group with an email address gets a plain-text summary
+of the worklist (``core.worklist.coordinator_worklist``): each section's count and its first
+lines, with the path of the page that clears each line. The worklist is study-wide, so it is read
+once and the same summary goes to every coordinator. Sent through Django's email backend (the
+console backend in demo mode); switched on by the ``WORKLIST_DIGEST_ENABLED`` setting, checked by
+the task ``core.tasks.send_worklist_digest``.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage, get_connection
+from django.template.loader import render_to_string
+
+from .roles import COORDINATOR
+from .worklist import coordinator_worklist
+
+# Lines per section in the email (the page shows more).
+DIGEST_LINES = 5
+
+
+def digest_recipients():
+    """Active coordinators with an email address, by user name."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=COORDINATOR)
+        .exclude(email="")
+        .distinct()
+        .order_by("username")
+    )
+
+
+def digest_subject(*, today: datetime.date, count: int) -> str:
+    things = "nothing due" if count == 0 else f"{count} item{'s' if count != 1 else ''}"
+    return f"Worklist {today:%Y-%m-%d}: {things}"
+
+
+def digest_body(*, today: datetime.date, now: datetime.datetime, worklist=None, user=None) -> str:
+    """The plain-text summary of the coordinator worklist on ``today``."""
+    worklist = worklist or coordinator_worklist(today=today, now=now)
+    return render_to_string(
+        "core/digest_email.txt",
+        {"worklist": worklist, "today": today, "user": user, "lines": DIGEST_LINES, "trial_name": settings.TRIAL_NAME},
+    )
+
+
+def send_worklist_digests(*, today: datetime.date, now: datetime.datetime) -> int:
+    """Email each coordinator the worklist of ``today``; returns how many emails were sent (0 when
+    no coordinator has an email address)."""
+    recipients = list(digest_recipients())
+    if not recipients:
+        return 0
+    worklist = coordinator_worklist(today=today, now=now)
+    subject = digest_subject(today=today, count=worklist.count)
+    messages = [
+        EmailMessage(subject=subject, body=digest_body(today=today, now=now, worklist=worklist, user=user),
+                     to=[user.email])
+        for user in recipients
+    ]
+    with get_connection() as connection:
+        return connection.send_messages(messages) or 0

@@ -1,0 +1,563 @@
+"""Reads for the home page: the coordinator's worklist, the investigator's queue of signatures and
+decisions, and the read-only overview of data managers and monitors (issue 6, "The coordinator
+worklist").
+
+Every line says what is due, for whom and why, and links to the form that clears it. The lines are
+read from what the other apps already compute - the visit flags the daily task ``flag_visits_due``
+keeps, the treatment calendar's doses due (``dosing.selectors.calendar.doses_due``), the toxicity
+selectors - so the worklist never holds a rule of its own except the pre-dose lab check below.
+
+Query counts are bounded: each section is one or a few study-wide queries (with ``select_related``
+/ ``prefetch_related``), never one query per participant.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Prefetch
+from django.urls import NoReverseMatch, reverse
+
+from dosing.models import Decision, DoseModification
+from dosing.selectors import calendar as dose_calendar
+from enrollment.models import (
+    Consent,
+    EligibilitySignature,
+    FlagKind,
+    Participant,
+    ParticipantStatus,
+    VisitFlag,
+)
+from enrollment.rules.visits import visit_definitions
+from enrollment.selectors import missing_forms_report
+from toxicity.models import AeProposal, LabPanel, LabResult
+from toxicity.selectors.adverse_events import adverse_events_awaiting_signature
+from toxicity.selectors.dashboard import sae_rows
+from toxicity.selectors.irae import pending_irae_decisions, target_label
+
+# How many lines a section shows; its heading always gives the full count.
+MAX_LINES = 10
+# "This week": today and the six days after it.
+WEEK_DAYS = 7
+# Doses due up to this many days ago that are still inside their window are "today" work.
+DOSES_LOOKBACK_DAYS = 7
+
+DANGER, WARNING, INFO, SECONDARY = "text-bg-danger", "text-bg-warning", "text-bg-info", "text-bg-secondary"
+
+
+def safe_reverse(name: str, **kwargs) -> str:
+    """The path of ``name``, or "" when the URL does not exist (yet): a page of another part that is
+    not installed must not break the home page."""
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return ""
+
+
+def participant_label(participant: Participant) -> str:
+    return participant.study_number or participant.screening_number
+
+
+@dataclass(frozen=True)
+class WorkLine:
+    """One thing to do: for ``participant_label``, ``text`` (what), ``detail`` (why / which rule),
+    a badge whose text says the state (colour is never the only signal), and the form that clears it."""
+
+    participant_pk: int
+    participant_label: str
+    text: str
+    detail: str
+    badge: str
+    badge_css: str
+    url: str
+    action: str  # the link's words, e.g. "Record the visit"
+    when: datetime.date | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    count: int  # every line that applies; ``lines`` holds at most MAX_LINES of them
+    lines: tuple[WorkLine, ...]
+    more_url: str = ""
+    more_text: str = ""
+    empty_text: str = "Nothing due"
+    note: str = ""
+
+    @property
+    def hidden(self) -> int:
+        return max(self.count - len(self.lines), 0)
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    title: str
+    sections: tuple[Section, ...]
+
+    @property
+    def count(self) -> int:
+        return sum(section.count for section in self.sections)
+
+
+@dataclass(frozen=True)
+class Worklist:
+    groups: tuple[Group, ...]
+
+    @property
+    def count(self) -> int:
+        return sum(group.count for group in self.groups)
+
+    def section(self, key: str) -> Section:
+        return next(s for group in self.groups for s in group.sections if s.key == key)
+
+
+def _section(key: str, title: str, lines: list[WorkLine], **kwargs) -> Section:
+    return Section(key, title, len(lines), tuple(lines[:MAX_LINES]), **kwargs)
+
+
+# --- visits ------------------------------------------------------------------------------------------
+
+_FLAG_BADGES = {
+    FlagKind.OVERDUE: ("Overdue", DANGER),
+    FlagKind.DUE_NOW: ("Due now", WARNING),
+    FlagKind.DUE_SOON: ("Due soon", INFO),
+}
+
+
+def _visit_labels() -> dict[str, str]:
+    return {definition.code: definition.label for definition in visit_definitions()}
+
+
+def _flag_line(flag: VisitFlag, labels: dict[str, str], today: datetime.date) -> WorkLine:
+    badge, css = _FLAG_BADGES[flag.kind]
+    window = f"window {flag.window_start:%Y-%m-%d} to {flag.window_end:%Y-%m-%d}, target {flag.target_date:%Y-%m-%d}"
+    if flag.kind == FlagKind.OVERDUE:
+        late = (today - flag.window_end).days
+        detail = f"{window}; closed {late} day{'s' if late != 1 else ''} ago" if late > 0 else window
+    elif flag.kind == FlagKind.DUE_SOON:
+        detail = f"{window}; opens in {(flag.window_start - today).days} days" if flag.window_start > today else window
+    else:
+        detail = window
+    participant = flag.participant
+    return WorkLine(
+        participant_pk=participant.pk,
+        participant_label=participant_label(participant),
+        text=labels.get(flag.visit_code, flag.visit_code),
+        detail=detail,
+        badge=badge,
+        badge_css=css,
+        url=safe_reverse("enrollment:visit_record", pk=participant.pk, visit_code=flag.visit_code),
+        action="Record the visit",
+        when=flag.target_date,
+    )
+
+
+def _flag_order(flag: VisitFlag) -> tuple:
+    """Overdue first, the most recently closed window first (the visits that can still be caught up;
+    a long-overdue visit is cleared by recording it as missed); then due now by the closing of the
+    window; then due soon by its opening."""
+    if flag.kind == FlagKind.OVERDUE:
+        return (0, -flag.window_end.toordinal(), participant_label(flag.participant))
+    if flag.kind == FlagKind.DUE_NOW:
+        return (1, flag.window_end.toordinal(), participant_label(flag.participant))
+    return (2, flag.window_start.toordinal(), participant_label(flag.participant))
+
+
+def visit_lines(*, today: datetime.date) -> tuple[list[WorkLine], list[WorkLine]]:
+    """The open visit flags (one query): (overdue and due now, due soon). A flag is what the daily
+    task ``flag_visits_due`` found; once a visit is recorded its flag closes at the task's next run."""
+    flags = VisitFlag.objects.filter(closed_at__isnull=True).select_related("participant")
+    labels = _visit_labels()
+    flags = sorted(flags, key=_flag_order)
+    now_lines = [_flag_line(f, labels, today) for f in flags if f.kind in (FlagKind.OVERDUE, FlagKind.DUE_NOW)]
+    soon_lines = [_flag_line(f, labels, today) for f in flags if f.kind == FlagKind.DUE_SOON]
+    return now_lines, soon_lines
+
+
+# --- doses -------------------------------------------------------------------------------------------
+
+_DOSE_BADGE_CSS = {
+    dose_calendar.OVERDUE: DANGER,
+    dose_calendar.DUE: WARNING,
+    dose_calendar.HELD: WARNING,
+    dose_calendar.AWAITING: WARNING,
+    dose_calendar.UPCOMING: INFO,
+}
+
+
+def _hold_reason(row: dose_calendar.CalendarRow) -> str:
+    """Why a dose is held or awaits a decision: the irAE decisions holding toripalimab, or the
+    chemotherapy dose modification behind the hold."""
+    reasons = [h.label + (" (awaiting investigator)" if h.pending else "") for h in row.irae_holds]
+    if row.state in (dose_calendar.HELD, dose_calendar.AWAITING) and row.recommendation is not None:
+        review = row.recommendation
+        action = review.get_decided_action_display() if review.decided_action else review.get_recommended_action_display()
+        reasons.append(f"{action}: {review.rule_reason}" if review.rule_reason else action)
+    if row.delay is not None:
+        reasons.append(f"delayed: {row.delay.reason}")
+    return "; ".join(reasons)
+
+
+def _dose_line(item: dose_calendar.DueDose) -> WorkLine:
+    row, participant = item.row, item.participant
+    agent, phase, cycle, day = row.key_args
+    detail = [f"due {row.dose.due:%a %Y-%m-%d}"]
+    reason = _hold_reason(row)
+    if reason:
+        detail.append(reason)
+    if row.note:
+        detail.append(row.note)
+    return WorkLine(
+        participant_pk=participant.pk,
+        participant_label=participant_label(participant),
+        text=f"{row.agent_label} {row.cycle_label} ({row.phase_label.lower()})",
+        detail="; ".join(detail),
+        badge=row.state_label,
+        badge_css=_DOSE_BADGE_CSS.get(row.state, SECONDARY),
+        url=safe_reverse("dosing:dose_record", pk=participant.pk, agent=agent, phase=phase, cycle=cycle, day=day),
+        action="Record the dose",
+        when=row.dose.due,
+    )
+
+
+def due_doses(*, today: datetime.date) -> tuple[list[dose_calendar.DueDose], list[dose_calendar.DueDose]]:
+    """Doses not recorded (study-wide, ``doses_due``): (due today or before and still to act on -
+    overdue, due, held or awaiting a decision -, due in the rest of the week)."""
+    week_end = today + datetime.timedelta(days=WEEK_DAYS - 1)
+    recent, overdue = dose_calendar.doses_due(
+        start=today - datetime.timedelta(days=DOSES_LOOKBACK_DAYS), end=week_end, today=today
+    )
+    now = overdue + [item for item in recent if item.row.dose.due <= today]
+    later = [item for item in recent if item.row.dose.due > today]
+    now.sort(key=lambda item: (item.row.dose.due, participant_label(item.participant)))
+    return now, later
+
+
+# --- labs before a dose ------------------------------------------------------------------------------
+
+
+def labs_needed(doses: list[dose_calendar.DueDose], *, today: datetime.date, days: int | None = None) -> list[WorkLine]:
+    """Participants with a dose due within ``days`` days (setting LABS_BEFORE_DOSE_DAYS, 3) and no
+    lab panel collected in the ``days`` days before its due date.
+
+    Source: PROTOCOL §3 - the next cycle's chemotherapy dose depends on the haematological toxicity
+    since the last cycle (reduce, suspend until back to grade 0-1) and toripalimab on the irAE grade
+    (hepatitis, nephritis, thrombocytopenia ... are graded from labs), so each dose needs recent labs.
+    Resolution: a chemotherapy or toripalimab dose not yet recorded, due from today to today +
+    ``days`` (and not held, discontinued or awaiting a decision), needs a ``LabPanel`` collected from
+    ``due - days`` to ``due`` inclusive (labs drawn on the morning of the dose count). One line per
+    participant and due date (one panel serves every agent given that day). One query.
+    """
+    days = settings.LABS_BEFORE_DOSE_DAYS if days is None else days
+    last_due = today + datetime.timedelta(days=days)
+    actionable = (dose_calendar.DUE, dose_calendar.UPCOMING, dose_calendar.OVERDUE)
+    wanted: dict[tuple[int, datetime.date], list[dose_calendar.DueDose]] = defaultdict(list)
+    for item in doses:
+        due = item.row.dose.due
+        if today <= due <= last_due and item.row.state in actionable:
+            wanted[(item.participant.pk, due)].append(item)
+    if not wanted:
+        return []
+    panels: dict[int, list[datetime.date]] = defaultdict(list)
+    rows = LabPanel.objects.filter(
+        participant_id__in={pk for pk, _ in wanted},
+        collected_on__gte=today - datetime.timedelta(days=days),
+        collected_on__lte=last_due,
+    ).values_list("participant_id", "collected_on")
+    for participant_id, collected_on in rows:
+        panels[participant_id].append(collected_on)
+    lines = []
+    for (participant_pk, due), items in sorted(wanted.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        earliest = due - datetime.timedelta(days=days)
+        if any(earliest <= collected <= due for collected in panels[participant_pk]):
+            continue
+        participant = items[0].participant
+        agents = ", ".join(dict.fromkeys(item.row.agent_label for item in items))
+        lines.append(
+            WorkLine(
+                participant_pk=participant_pk,
+                participant_label=participant_label(participant),
+                text=f"Labs before {agents} on {due:%a %Y-%m-%d}",
+                detail=f"No lab panel collected from {earliest:%Y-%m-%d} to {due:%Y-%m-%d}",
+                badge="Labs needed",
+                badge_css=WARNING,
+                url=safe_reverse("toxicity:lab_create", pk=participant_pk),
+                action="Enter a lab panel",
+                when=due,
+            )
+        )
+    return lines
+
+
+# --- missing forms -----------------------------------------------------------------------------------
+
+
+def missing_form_lines(*, today: datetime.date) -> tuple[list[WorkLine], int]:
+    """One line per done visit with expected forms neither entered nor marked not done (from the
+    study-wide ``enrollment.selectors.missing_forms_report``, oldest visit first), and the number of
+    missing forms in all. The line links to the visit's forms page, where each form is entered or
+    marked not done."""
+    rows = missing_forms_report(today=today)
+    by_visit: dict[int, list] = defaultdict(list)
+    for row in rows:
+        by_visit[row.visit_id].append(row)
+    lines = []
+    for visit_id, visit_rows in by_visit.items():
+        first = visit_rows[0]
+        participant = first.participant
+        lines.append(
+            WorkLine(
+                participant_pk=participant.pk,
+                participant_label=participant_label(participant),
+                text=f"{first.visit_label} ({first.visit_date:%Y-%m-%d})",
+                detail=", ".join(row.form_label for row in visit_rows),
+                badge=f"{len(visit_rows)} missing",
+                badge_css=WARNING,
+                url=safe_reverse("enrollment:visit_forms", pk=participant.pk, visit_pk=visit_id),
+                action="Enter the forms",
+                when=first.visit_date,
+            )
+        )
+    return lines, len(rows)
+
+
+# --- safety ------------------------------------------------------------------------------------------
+
+
+def awaiting_signature_lines() -> list[WorkLine]:
+    """AEs without the investigator's signature at their current version (one query)."""
+    events = (
+        adverse_events_awaiting_signature()
+        .select_related("participant", "term")
+        .order_by("onset_date", "participant__study_number", "number")
+    )
+    return [
+        WorkLine(
+            participant_pk=ae.participant_id,
+            participant_label=participant_label(ae.participant),
+            text=f"AE {ae.number}: {ae.term.term}, grade {ae.grade}",
+            detail=f"onset {ae.onset_date:%Y-%m-%d}" + ("; serious (SAE)" if ae.serious else ""),
+            badge="Awaiting signature",
+            badge_css=WARNING,
+            url=safe_reverse("toxicity:ae_detail", pk=ae.participant_id, ae_pk=ae.pk),
+            action="Open the AE",
+            when=ae.onset_date,
+        )
+        for ae in events
+    ]
+
+
+def sae_clock_lines(*, now: datetime.datetime) -> list[WorkLine]:
+    """SAE reports not yet sent, with their 24-hour clock (open, overdue, or awareness time missing)."""
+    css = {"overdue": DANGER, "no_awareness": DANGER, "open": WARNING}
+    return [
+        WorkLine(
+            participant_pk=row.participant_pk,
+            participant_label=row.participant_label,
+            text=f"SAE report, AE {row.ae_number}: {row.term}, grade {row.grade}",
+            detail=row.time_text,
+            badge=row.status_label,
+            badge_css=css.get(row.status, SECONDARY),
+            url=safe_reverse("toxicity:ae_detail", pk=row.participant_pk, ae_pk=row.ae_pk),
+            action="Open the AE",
+            when=row.onset_date,
+        )
+        for row in sae_rows(now=now)
+        if row.is_open
+    ]
+
+
+def lab_proposal_lines() -> list[WorkLine]:
+    """Graded lab values that propose an adverse event the coordinator has not yet confirmed or
+    dismissed (one query)."""
+    results = (
+        LabResult.objects.filter(ae_proposal=AeProposal.PROPOSED)
+        .select_related("panel__participant")
+        .order_by("panel__collected_on", "panel_id", "id")
+    )
+    return [
+        WorkLine(
+            participant_pk=result.panel.participant_id,
+            participant_label=participant_label(result.panel.participant),
+            text=f"{result.get_analyte_display()} {result.value.normalize():f} {result.unit}"
+            + (f" — {result.ctcae_term}" if result.ctcae_term else ""),
+            detail=f"grade {result.grade}, collected {result.panel.collected_on:%Y-%m-%d}",
+            badge="AE proposed",
+            badge_css=INFO,
+            url=safe_reverse("toxicity:lab_detail", pk=result.panel.participant_id, panel_pk=result.panel_id),
+            action="Confirm or dismiss",
+            when=result.panel.collected_on,
+        )
+        for result in results
+    ]
+
+
+# --- the investigator's decisions --------------------------------------------------------------------
+
+
+def eligibility_signature_lines() -> list[WorkLine]:
+    """Participants in screening whose screening is eligible (as last evaluated when it was saved),
+    with an active consent and no signature on the screening as it stands: they wait for the
+    investigator's signature (``enrollment.selectors.eligibility_state``'s ``can_sign``, set-based:
+    three queries whatever the number of participants)."""
+    participants = (
+        Participant.objects.filter(status=ParticipantStatus.SCREENING, screening__eligible=True)
+        .select_related("screening")
+        .prefetch_related(
+            Prefetch("consents", queryset=Consent.objects.order_by("-consent_date", "-id")),
+            Prefetch("eligibility_signatures", queryset=EligibilitySignature.objects.order_by("-signed_at")),
+        )
+        .order_by("screening_date", "id")
+    )
+    lines = []
+    for participant in participants:
+        consents = list(participant.consents.all())
+        if not consents or consents[0].withdrawn_on is not None:
+            continue
+        signatures = list(participant.eligibility_signatures.all())
+        if signatures and signatures[0].screening_version == participant.screening.version:
+            continue
+        again = " (screening changed since the last signature)" if signatures else ""
+        lines.append(
+            WorkLine(
+                participant_pk=participant.pk,
+                participant_label=participant_label(participant),
+                text="Eligibility: all criteria pass",
+                detail=f"screened {participant.screening_date:%Y-%m-%d}{again}",
+                badge="Awaiting signature",
+                badge_css=WARNING,
+                url=safe_reverse("enrollment:eligibility_sign", pk=participant.pk),
+                action="Review and sign",
+                when=participant.screening_date,
+            )
+        )
+    return lines
+
+
+def irae_decision_lines() -> list[WorkLine]:
+    """irAE dose decisions in force that await the investigator (PROTOCOL §3 irAE table; one query)."""
+    lines = []
+    for decision in pending_irae_decisions():
+        target = target_label(decision)
+        lines.append(
+            WorkLine(
+                participant_pk=decision.participant_id,
+                participant_label=participant_label(decision.participant),
+                text=f"Toripalimab: {decision.label}",
+                detail=f"{decision.rule_code}; {target}" if target else decision.rule_code,
+                badge="Decision pending",
+                badge_css=WARNING,
+                url=safe_reverse("toxicity:irae_decide", pk=decision.participant_id, decision_pk=decision.pk),
+                action="Decide",
+                when=decision.assessed_on,
+            )
+        )
+    return lines
+
+
+def modification_lines() -> list[WorkLine]:
+    """Chemotherapy dose modifications recommended by the rules and awaiting the investigator
+    (PROTOCOL §3; one query)."""
+    reviews = (
+        DoseModification.objects.filter(decision=Decision.PENDING)
+        .select_related("participant")
+        .order_by("assessed_on", "id")
+    )
+    return [
+        WorkLine(
+            participant_pk=review.participant_id,
+            participant_label=participant_label(review.participant),
+            text=f"Chemotherapy: {review.get_recommended_action_display()}"
+            + (f" to {review.recommended_level_pct} %" if review.recommended_level_pct else ""),
+            detail=f"{review.rule_code}: {review.rule_reason}",
+            badge="Decision pending",
+            badge_css=WARNING,
+            url=safe_reverse("dosing:modification_decide", pk=review.participant_id, record_pk=review.pk),
+            action="Decide",
+            when=review.assessed_on,
+        )
+        for review in reviews
+    ]
+
+
+# --- the worklists -----------------------------------------------------------------------------------
+
+
+def coordinator_worklist(*, today: datetime.date, now: datetime.datetime) -> Worklist:
+    """What the coordinator must do today and this week, study-wide: visits overdue or due (from the
+    visit flags), doses due with their holds, labs needed before a dose, missing forms, AEs awaiting
+    the investigator, SAE reporting clocks and lab values proposed as AEs."""
+    visits_now, visits_soon = visit_lines(today=today)
+    doses_now, doses_later = due_doses(today=today)
+    labs = labs_needed(doses_now + doses_later, today=today)
+    missing, missing_count = missing_form_lines(today=today)
+    doses_url = safe_reverse("dosing:doses_due")
+    today_sections = (
+        _section("visits_now", "Visits overdue or due now", visits_now,
+                 note="From the daily visit check; a recorded visit leaves the list at its next run."),
+        _section("doses_now", "Doses due today or overdue", [_dose_line(i) for i in doses_now],
+                 more_url=doses_url, more_text="Doses due"),
+        _section("labs", "Labs needed before a dose", labs),
+        _section("sae_clocks", "SAE reports to send", sae_clock_lines(now=now), empty_text="No SAE report open"),
+        _section("lab_proposals", "Lab values proposed as adverse events", lab_proposal_lines(),
+                 more_url=safe_reverse("toxicity:lab_proposals"), more_text="Lab proposals",
+                 empty_text="Nothing to confirm"),
+        _section("missing_forms", "Visits with missing forms", missing,
+                 more_url=safe_reverse("enrollment:missing_forms"), more_text="Missing-forms report",
+                 empty_text="No forms missing", note=f"{missing_count} form(s) missing in all." if missing else ""),
+        _section("ae_signoff", "AEs awaiting investigator sign-off", awaiting_signature_lines(),
+                 more_url=safe_reverse("toxicity:dashboard"), more_text="Safety dashboard",
+                 empty_text="Nothing awaiting sign-off"),
+    )
+    week_sections = (
+        _section("visits_soon", "Visits due soon", visits_soon),
+        _section("doses_week", "Doses due later this week", [_dose_line(i) for i in doses_later],
+                 more_url=doses_url, more_text="Doses due"),
+    )
+    return Worklist((
+        Group("today", "Today", today_sections),
+        Group("week", f"This week (to {today + datetime.timedelta(days=WEEK_DAYS - 1):%a %Y-%m-%d})", week_sections),
+    ))
+
+
+def investigator_worklist(*, today: datetime.date, now: datetime.datetime) -> Worklist:
+    """What awaits the investigator's signature or decision: eligibility signatures, AEs to sign,
+    irAE dose decisions, chemotherapy dose modifications, and the SAE reporting clocks."""
+    sections = (
+        _section("eligibility", "Eligibility to sign", eligibility_signature_lines(), empty_text="Nothing to sign"),
+        _section("ae_signoff", "Adverse events to sign", awaiting_signature_lines(), empty_text="Nothing to sign",
+                 more_url=safe_reverse("toxicity:dashboard"), more_text="Safety dashboard"),
+        _section("irae_decisions", "irAE dose decisions (toripalimab)", irae_decision_lines(),
+                 empty_text="No decision pending"),
+        _section("modifications", "Chemotherapy dose modifications", modification_lines(),
+                 empty_text="No decision pending"),
+        _section("sae_clocks", "SAE reports to send", sae_clock_lines(now=now), empty_text="No SAE report open"),
+    )
+    return Worklist((Group("decisions", "Awaiting your signature or decision", sections),))
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Study-wide counts for the read-only roles (data managers, monitors)."""
+
+    participants_by_status: tuple[tuple[str, int], ...]
+    flags_by_kind: tuple[tuple[str, int], ...]
+    awaiting_signature: int
+    sae_reports_open: int
+    lab_proposals: int
+
+
+def overview(*, now: datetime.datetime) -> Overview:
+    """Counts only (five aggregate queries), for the read-only home page."""
+    by_status = dict(Participant.objects.values_list("status").annotate(n=Count("id")).order_by())
+    by_kind = dict(VisitFlag.objects.filter(closed_at__isnull=True).values_list("kind").annotate(n=Count("id")).order_by())
+    return Overview(
+        participants_by_status=tuple((label, by_status.get(value, 0)) for value, label in ParticipantStatus.choices),
+        flags_by_kind=tuple((label, by_kind.get(value, 0)) for value, label in reversed(FlagKind.choices)),
+        awaiting_signature=adverse_events_awaiting_signature().count(),
+        sae_reports_open=sum(1 for row in sae_rows(now=now) if row.is_open),
+        lab_proposals=LabResult.objects.filter(ae_proposal=AeProposal.PROPOSED).count(),
+    )
