@@ -1,5 +1,5 @@
 """Issue 6 schedules, kept in the database (django-celery-beat; editable in the admin): the daily visit
-flags before the coordinators arrive, and the nightly irAE sweep (the 12-week rules depend on the
+flags before the coordinators arrive, the optional worklist email digest after them, and the nightly irAE sweep (the 12-week rules depend on the
 date; the task also runs after each AE save)."""
 
 from django.conf import settings
@@ -9,6 +9,8 @@ TASKS = (
     # name, task, hour, minute (local time, settings.TIME_ZONE)
     ("Flag visits due", "enrollment.tasks.flag_visits_due", "6", "0"),
     ("Apply irAE dose rules (nightly sweep)", "toxicity.tasks.apply_irae_dose_rules", "1", "30"),
+    # After the flags; it sends nothing unless WORKLIST_DIGEST_ENABLED is set.
+    ("Send worklist digest", "core.tasks.send_worklist_digest", "7", "0"),
 )
 
 

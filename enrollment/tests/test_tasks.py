@@ -66,3 +66,7 @@ def test_beat_schedules_exist_after_migrations():
     assert sweep.task == "toxicity.tasks.apply_irae_dose_rules" and sweep.enabled
     assert (sweep.crontab.minute, sweep.crontab.hour) == ("30", "1")
     assert str(sweep.crontab.timezone) == settings.TIME_ZONE
+
+    digest = PeriodicTask.objects.get(name="Send worklist digest")
+    assert digest.task == "core.tasks.send_worklist_digest"
+    assert (digest.crontab.minute, digest.crontab.hour) == ("0", "7")
