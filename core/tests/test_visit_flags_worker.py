@@ -1,7 +1,7 @@
 """flag_visits_due in a real Celery worker (prefork, two processes) against Redis and PostgreSQL: two
 runs in a row, then two at once, leave exactly the expected flags (CI sets REDIS_URL and DATABASE_URL).
 
-The worker subprocess works on the test database: the data is committed (``transactional_db``) and
+The worker subprocess works on the test database: the data is committed (a transactional test) and
 the worker's DATABASE_URL names the test database. Only PostgreSQL can be shared that way (SQLite's
 test database is in memory)."""
 
@@ -26,7 +26,9 @@ from trialsite.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.integration
+# serialized_rollback like every other transactional test: a plain flush would let post_migrate recreate
+# the content types that the next serialized-rollback test then reloads (duplicate keys on PostgreSQL).
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def _database_url() -> str:
@@ -48,7 +50,7 @@ def _snapshot() -> list[dict]:
 
 
 @pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL (CI always sets it)")
-def test_flag_visits_due_twice_and_concurrently_in_a_real_worker(transactional_db):
+def test_flag_visits_due_twice_and_concurrently_in_a_real_worker():
     if connection.vendor != "postgresql":
         pytest.skip("the worker subprocess can share the test database only on PostgreSQL (set DATABASE_URL)")
     today = timezone.localdate()
