@@ -15,7 +15,6 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Count, Prefetch
 from django.urls import NoReverseMatch, reverse
 
@@ -32,9 +31,11 @@ from enrollment.models import (
 from enrollment.rules.visits import visit_definitions
 from enrollment.selectors import missing_forms_report
 from toxicity.models import AeProposal, LabPanel, LabResult
+from toxicity.rules.labs_before_dose import has_pre_dose_labs, needs_pre_dose_labs, pre_dose_lab_window
 from toxicity.selectors.adverse_events import adverse_events_awaiting_signature
 from toxicity.selectors.dashboard import sae_rows
 from toxicity.selectors.irae import pending_irae_decisions, target_label
+from trialsite.protocol.labs import LABS_BEFORE_DOSE_DAYS
 
 # How many lines a section shows; its heading always gives the full count.
 MAX_LINES = 10
@@ -240,24 +241,18 @@ def due_doses(*, today: datetime.date) -> tuple[list[dose_calendar.DueDose], lis
 
 
 def labs_needed(doses: list[dose_calendar.DueDose], *, today: datetime.date, days: int | None = None) -> list[WorkLine]:
-    """Participants with a dose due within ``days`` days (setting LABS_BEFORE_DOSE_DAYS, 3) and no
-    lab panel collected in the ``days`` days before its due date.
-
-    Source: PROTOCOL §3 - the next cycle's chemotherapy dose depends on the haematological toxicity
-    since the last cycle (reduce, suspend until back to grade 0-1) and toripalimab on the irAE grade
-    (hepatitis, nephritis, thrombocytopenia ... are graded from labs), so each dose needs recent labs.
-    Resolution: a chemotherapy or toripalimab dose not yet recorded, due from today to today +
-    ``days`` (and not held, discontinued or awaiting a decision), needs a ``LabPanel`` collected from
-    ``due - days`` to ``due`` inclusive (labs drawn on the morning of the dose count). One line per
-    participant and due date (one panel serves every agent given that day). One query.
+    """Participants with a dose due within ``days`` days and no lab panel collected in that dose's
+    window (``toxicity.rules.labs_before_dose``, PROTOCOL §3). Only chemotherapy and toripalimab doses
+    not yet recorded and not held, discontinued or awaiting a decision count. One line per participant
+    and due date (one panel serves every agent given that day). One query.
     """
-    days = settings.LABS_BEFORE_DOSE_DAYS if days is None else days
+    days = LABS_BEFORE_DOSE_DAYS if days is None else days
     last_due = today + datetime.timedelta(days=days)
     actionable = (dose_calendar.DUE, dose_calendar.UPCOMING, dose_calendar.OVERDUE)
     wanted: dict[tuple[int, datetime.date], list[dose_calendar.DueDose]] = defaultdict(list)
     for item in doses:
         due = item.row.dose.due
-        if today <= due <= last_due and item.row.state in actionable:
+        if needs_pre_dose_labs(due, today=today, days=days) and item.row.state in actionable:
             wanted[(item.participant.pk, due)].append(item)
     if not wanted:
         return []
@@ -271,9 +266,9 @@ def labs_needed(doses: list[dose_calendar.DueDose], *, today: datetime.date, day
         panels[participant_id].append(collected_on)
     lines = []
     for (participant_pk, due), items in sorted(wanted.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        earliest = due - datetime.timedelta(days=days)
-        if any(earliest <= collected <= due for collected in panels[participant_pk]):
+        if has_pre_dose_labs(due, panels[participant_pk], days=days):
             continue
+        earliest, _ = pre_dose_lab_window(due, days=days)
         participant = items[0].participant
         agents = ", ".join(dict.fromkeys(item.row.agent_label for item in items))
         lines.append(

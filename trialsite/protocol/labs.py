@@ -98,3 +98,8 @@ ANALYTES: tuple[Analyte, ...] = (
 
 ANALYTE_BY_CODE = MappingProxyType({analyte.code: analyte for analyte in ANALYTES})
 ANALYTE_CHOICES = tuple((analyte.code, analyte.label) for analyte in ANALYTES)
+
+# Labs before a dose (PROTOCOL §3: the next chemotherapy dose depends on the haematological grade since
+# the last cycle, toripalimab on irAE grades read from labs). Resolution: a dose due within this many
+# days needs a panel collected from this many days before its due date up to the due date itself.
+LABS_BEFORE_DOSE_DAYS = 3

@@ -175,9 +175,6 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ecrf@localhost")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # The coordinators' worklist email digest (core.tasks.send_worklist_digest): off unless enabled.
 WORKLIST_DIGEST_ENABLED = env_bool("WORKLIST_DIGEST_ENABLED", default=False)
-# Worklist "labs needed before a dose": a dose due within this many days needs a lab panel collected
-# in the same number of days before its due date (PROTOCOL §3 pre-cycle check; see core.worklist).
-LABS_BEFORE_DOSE_DAYS = env_int("LABS_BEFORE_DOSE_DAYS", 3)
 
 # Celery: Redis when REDIS_URL is set, otherwise Kombu's filesystem transport so that background
 # jobs really run on a machine with no broker server.
