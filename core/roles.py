@@ -36,6 +36,12 @@ _READ = (
     "enrollment.view_visit",
     "enrollment.view_visitform",
     "enrollment.view_visitflag",
+    "efficacy.view_tumourassessment",
+    "efficacy.view_lesion",
+    "efficacy.view_lesionmeasurement",
+    "efficacy.view_responseconfirmation",
+    "efficacy.view_progression",
+    "efficacy.view_followupstatus",
 )
 
 # Recording treatment: height and weight, doses, delays, toxicity reviews, radiotherapy.
@@ -71,6 +77,24 @@ _VISIT_ENTRY = (
     "enrollment.change_visitform",
 )
 
+# Recording efficacy data: tumour assessments (RECIST 1.1), progressions, follow-up status.
+_EFFICACY_ENTRY = (
+    "efficacy.add_tumourassessment",
+    "efficacy.change_tumourassessment",
+    "efficacy.add_lesion",
+    "efficacy.change_lesion",
+    "efficacy.add_lesionmeasurement",
+    "efficacy.change_lesionmeasurement",
+    "efficacy.add_progression",
+    "efficacy.change_progression",
+    "efficacy.add_followupstatus",
+    "efficacy.change_followupstatus",
+)
+
+# The interim efficacy reports (Simon monitor, survival report) are for investigators, data
+# managers (statisticians) and monitors, not for the coordinators who enter the data.
+_EFFICACY_REPORTS = ("efficacy.view_efficacy_report", "efficacy.view_simondecisionnotice")
+
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     COORDINATOR: _READ
     + (
@@ -85,7 +109,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     )
     + _TREATMENT_ENTRY
     + _SAFETY_ENTRY
-    + _VISIT_ENTRY,
+    + _VISIT_ENTRY
+    + _EFFICACY_ENTRY,
     # Investigators may record treatment and safety data too; only they decide dose modifications,
     # authorise a dose above the calculated one, sign adverse events and decide irAE dose holds.
     INVESTIGATOR: _READ
@@ -98,10 +123,13 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "dosing.override_dose_limit",
         "toxicity.sign_adverseevent",
         "toxicity.decide_irae_dose",
-    ),
+        "efficacy.confirm_response",
+    )
+    + _EFFICACY_ENTRY
+    + _EFFICACY_REPORTS,
     # Data managers also watch the background jobs (the health page of the periodic tasks).
-    DATA_MANAGER: _READ + ("core.view_taskrun",),
-    MONITOR: _READ,
+    DATA_MANAGER: _READ + ("core.view_taskrun",) + _EFFICACY_REPORTS,
+    MONITOR: _READ + _EFFICACY_REPORTS,
 }
 
 

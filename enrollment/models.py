@@ -41,6 +41,10 @@ class Participant(ClinicalRecord):
     planned_treatment_start = models.DateField(
         null=True, blank=True, editable=False, help_text="Planned first fraction of external beam radiotherapy."
     )
+    diagnosis_date = models.DateField(
+        null=True, blank=True,
+        help_text="Date of the pathological diagnosis of cervical cancer; PFS and OS count from it (PROTOCOL §5).",
+    )
 
     history = HistoricalRecords()
 
