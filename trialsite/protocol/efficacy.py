@@ -104,3 +104,18 @@ class SurvivalLandmarks:
 
 
 SURVIVAL = SurvivalLandmarks()
+
+# --- Response-evaluable population (PROTOCOL §5 resolution) --------------------------------------
+
+RESPONSE_EVALUABLE_DEFINITION = (
+    "Response-evaluable: an enrolled participant with measurable disease at baseline (at least one "
+    "RECIST 1.1 target lesion) who received at least one dose of study treatment and either had a "
+    "follow-up tumour assessment whose response an investigator confirmed, or progressed or died "
+    "before one (counted as a non-responder). She becomes evaluable on the earliest of those dates; "
+    "the first 27 in that order (ties by study number) form stage 1. Responders have a confirmed "
+    "best overall response of CR or PR (RECIST 1.1 section 4.6.1: confirmation at least 4 weeks "
+    "later, required in a single-arm trial); a CR or PR still awaiting its confirming assessment "
+    "is shown apart and not counted."
+)
+# Study entry for the RECIST best overall response (SD minimum interval): the first day of study
+# treatment (first dose of any study drug or first fraction of EBRT), else the enrolment date.
