@@ -17,5 +17,6 @@ urlpatterns = [
     path("participants/", include("enrollment.urls")),
     path("", include("dosing.urls")),
     path("", include("toxicity.urls")),
+    path("", include("efficacy.urls")),
     path("", include("core.urls")),
 ]
