@@ -1,5 +1,10 @@
-"""URLs of the efficacy simon pages."""
+"""URLs of the Simon two-stage monitor (PROTOCOL §5)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from ..views import simon as views
+
+urlpatterns: list = [
+    path("efficacy/simon/", views.simon, name="simon"),
+    path("efficacy/simon/evaluable.csv", views.simon_csv, name="simon_csv"),
+]
