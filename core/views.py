@@ -29,8 +29,18 @@ def home(request):
         "investigator_worklist": worklist.investigator_worklist(today=today, now=now) if is_investigator else None,
         "coordinator_worklist": worklist.coordinator_worklist(today=today, now=now) if records_data else None,
         "overview": None if (is_investigator or records_data) else worklist.overview(now=now),
+        "simon_notices": _simon_notices(user, now),
     }
     return render(request, "core/home.html", context)
+
+
+def _simon_notices(user, now):
+    """Decision points of the Simon design reached in the last 30 days, for those who see the monitor."""
+    if not user.has_perm("efficacy.view_efficacy_report"):
+        return []
+    from efficacy.selectors.simon import open_simon_notices
+
+    return open_simon_notices(now=now)
 
 
 @login_not_required

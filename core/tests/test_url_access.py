@@ -98,6 +98,8 @@ ACCESS = {
     "toxicity:dashboard": ("get", None, only(*ALL_ROLES)),
     "toxicity:dashboard_csv": ("get", "safety_csv", only(*ALL_ROLES)),
     "toxicity:participant_timeline": ("get", "pk", only(*ALL_ROLES)),
+    "efficacy:simon": ("get", None, only(INV, DM, MON)),
+    "efficacy:simon_csv": ("get", None, only(INV, DM, MON)),
     # The admin site checks is_staff itself on every one of its pages; no study role is staff.
     "admin:index": ("get", None, everyone(TO_ADMIN_LOGIN)),
 }
