@@ -1,5 +1,10 @@
-"""URLs of the efficacy survival pages."""
+"""URLs of the survival report (PROTOCOL §5): the page and its CSV downloads."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from ..views import survival as views
+
+urlpatterns = [
+    path("efficacy/survival/", views.survival, name="survival"),
+    path("efficacy/survival/<slug:table>.csv", views.survival_csv, name="survival_csv"),
+]
