@@ -100,6 +100,8 @@ ACCESS = {
     "toxicity:participant_timeline": ("get", "pk", only(*ALL_ROLES)),
     "efficacy:simon": ("get", None, only(INV, DM, MON)),
     "efficacy:simon_csv": ("get", None, only(INV, DM, MON)),
+    "efficacy:survival": ("get", None, only(INV, DM, MON)),
+    "efficacy:survival_csv": ("get", "survival_csv", only(INV, DM, MON)),
     # The admin site checks is_staff itself on every one of its pages; no study role is staff.
     "admin:index": ("get", None, everyone(TO_ADMIN_LOGIN)),
 }
@@ -208,7 +210,12 @@ def test_access(client, make_user, coordinator, participant, name, visitor):
     services.screening_save(participant=participant, user=coordinator, values={"ecog": 0})
     if visitor != ANON:
         client.force_login(make_user(None if visitor == NO_ROLE else visitor))
-    kwargs = {None: None, "pk": {"pk": participant.pk}, "consent": {"pk": participant.pk, "consent_pk": consent.pk}}
+    kwargs = {
+        None: None,
+        "pk": {"pk": participant.pk},
+        "consent": {"pk": participant.pk, "consent_pk": consent.pk},
+        "survival_csv": {"table": "dataset"},
+    }
     if arguments in SAFETY_KINDS:
         kwargs[arguments] = _safety_kwargs(arguments, coordinator, make_user)
     elif arguments not in kwargs:

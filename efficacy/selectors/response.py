@@ -80,6 +80,23 @@ class ParticipantResponse:
         return self.best_unconfirmed in (recist.CR, recist.PR) and self.best_response not in (recist.CR, recist.PR)
 
     @property
+    def first_confirmed_pd_date(self) -> datetime.date | None:
+        """The first follow-up whose investigator-confirmed overall response is PD."""
+        return next((point.assessment_date for point in self.timepoints if point.confirmed_response == recist.PD), None)
+
+    @property
+    def pfs_progression_date(self) -> datetime.date | None:
+        """Progression for PFS (PROTOCOL §5: progression at any site): the earlier of the first
+        progression recorded and the first confirmed RECIST PD (RECIST 1.1: PD dates from the scan
+        that shows it), so a PD scan whose progression form is still missing is not lost."""
+        dates = [day for day in (self.progression_date, self.first_confirmed_pd_date) if day is not None]
+        return min(dates) if dates else None
+
+    @property
+    def pd_without_progression_record(self) -> bool:
+        return self.first_confirmed_pd_date is not None and self.progression_date is None
+
+    @property
     def last_assessment_date(self) -> datetime.date | None:
         dates = [point.assessment_date for point in self.timepoints]
         return max(dates) if dates else None

@@ -111,6 +111,8 @@ class DatasetRow:
 
     @property
     def progression_site_label(self) -> str:
+        if self.progression_date is not None and not self.progression_site:
+            return "Not recorded (RECIST PD scan; progression form missing)"
         return _SITE_LABELS.get(self.progression_site, self.progression_site)
 
     @property
@@ -173,7 +175,7 @@ def _row(item: ParticipantResponse, cutoff: datetime.date, sites: frozenset[str]
     non_pd = [point.assessment_date for point in item.timepoints if point.confirmed_response in _NON_PD]
     times = rules.survival_times(
         diagnosis_date=item.diagnosis_date,
-        progression_date=item.progression_date,
+        progression_date=item.pfs_progression_date,
         death_date=item.death_date,
         last_known_alive=item.last_known_alive_date,
         last_progression_free=item.last_progression_free_date,
@@ -182,7 +184,7 @@ def _row(item: ParticipantResponse, cutoff: datetime.date, sites: frozenset[str]
         last_non_pd_assessment=max(non_pd) if non_pd else None,
         enrolment_date=item.enrolment_date,
     )
-    progression_date = _on_or_before(item.progression_date, cutoff)
+    progression_date = _on_or_before(item.pfs_progression_date, cutoff)
     death_date = _on_or_before(item.death_date, cutoff)
     return DatasetRow(
         participant_id=item.participant_id,
@@ -194,7 +196,7 @@ def _row(item: ParticipantResponse, cutoff: datetime.date, sites: frozenset[str]
         histology=(item.histology or "").strip(),
         best_response=_best_response_at(item, cutoff),
         progression_date=progression_date,
-        progression_site=item.first_progression_site if progression_date else "",
+        progression_site=item.first_progression_site if progression_date and item.progression_date else "",
         progression_sites=sites,
         death_date=death_date,
         death_cause=item.death_cause if death_date else "",

@@ -331,3 +331,19 @@ def test_query_count_does_not_grow_with_participants(coordinator, investigator):
     with CaptureQueriesContext(connection) as many:
         survival_report(cutoff=CUTOFF, factor="node_status")
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_a_confirmed_pd_scan_ends_pfs_even_before_its_progression_form_is_entered(coordinator, investigator):
+    participant = factories.treated_participant(
+        coordinator=coordinator, investigator=investigator, treatment_start=START, diagnosis_date=D(2025, 1, 10),
+        figo_stage="IIIB",
+    )
+    factories.baseline(participant, on=START - datetime.timedelta(days=7))
+    factories.follow_up(participant, on=D(2025, 6, 2), response="PD", confirmed_by=investigator)
+    factories.follow_up_status(participant, last_known_alive_date=D(2026, 1, 5))
+
+    (row,) = analysis_dataset(cutoff=CUTOFF)
+
+    assert (row.times.pfs_end_date, row.times.pfs_event) == (D(2025, 6, 2), True)
+    assert row.progression_date == D(2025, 6, 2)
+    assert row.progression_site_label.startswith("Not recorded")
