@@ -21,6 +21,7 @@ from .models import (
     initials_validator,
 )
 from .rules.participant import date_of_birth_problem, screening_date_problem
+from .rules.plausibility import diagnosis_date_problem
 from .rules.status import manual_targets
 
 
@@ -39,6 +40,12 @@ class ParticipantForm(AuditedEditMixin):
     )
     date_of_birth = forms.DateField(widget=DateInput)
     screening_date = forms.DateField(widget=DateInput, help_text="Date the patient was first screened.")
+    diagnosis_date = forms.DateField(
+        label="Diagnosis date",
+        widget=DateInput,
+        required=False,
+        help_text="Date of the pathological diagnosis of cervical cancer. PFS and OS count from it.",
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -54,6 +61,12 @@ class ParticipantForm(AuditedEditMixin):
             problem = screening_date_problem(screening_date, date_of_birth=dob, today=today)
             if problem:
                 self.add_error("screening_date", problem)
+                screening_date = None
+        diagnosis_date = cleaned.get("diagnosis_date")
+        if diagnosis_date is not None:
+            problem = diagnosis_date_problem(diagnosis_date, date_of_birth=dob, screening_date=screening_date, today=today)
+            if problem:
+                self.add_error("diagnosis_date", problem)
         return cleaned
 
 

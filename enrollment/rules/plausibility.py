@@ -7,6 +7,9 @@ These checks catch typing errors and wrong units, not clinical ineligibility: ha
 adult's blood can show, deliberately wide; they are data-entry safeguards, not protocol
 thresholds, so they live here rather than in ``trialsite.protocol``.
 
+The participant's diagnosis date (PROTOCOL §5: PFS and OS count from it) is checked here too,
+against the date of birth and the screening date (``diagnosis_date_problem``).
+
 Pure rules: the date to compare against is the caller's ``today``. The check never raises on
 odd input; a value of the wrong type gets a message like any other implausible value.
 """
@@ -222,3 +225,28 @@ def _figo_problem(value: object) -> str | None:
     if isinstance(value, str) and value.strip().upper() in FIGO_2018_STAGES:
         return None
     return "Enter a FIGO 2018 stage: " + ", ".join(FIGO_2018_STAGES) + "."
+
+
+def diagnosis_date_problem(
+    diagnosis_date: datetime.date,
+    *,
+    date_of_birth: datetime.date | None,
+    screening_date: datetime.date | None,
+    today: datetime.date,
+) -> str | None:
+    """A message when a diagnosis date cannot be right, else None.
+
+    Source: PROTOCOL §5 (PFS and OS count from the diagnosis) and §1 (patients are screened for
+    newly diagnosed disease): the diagnosis is not in the future, not before the date of birth and
+    not after the screening date. Each limit day itself is allowed.
+    """
+    if diagnosis_date > today:
+        return f"{diagnosis_date:%Y-%m-%d} is in the future."
+    if date_of_birth is not None and diagnosis_date < date_of_birth:
+        return f"The diagnosis ({diagnosis_date:%Y-%m-%d}) is before the date of birth ({date_of_birth:%Y-%m-%d})."
+    if screening_date is not None and diagnosis_date > screening_date:
+        return (
+            f"The diagnosis ({diagnosis_date:%Y-%m-%d}) is after the screening date ({screening_date:%Y-%m-%d}); "
+            "a patient is screened after she is diagnosed."
+        )
+    return None

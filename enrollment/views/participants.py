@@ -6,7 +6,9 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from core.exceptions import StaleRecordError
 from core.forms import add_service_errors
@@ -40,6 +42,7 @@ def participant_create(request):
                 initials=form.cleaned_data["initials"],
                 date_of_birth=form.cleaned_data["date_of_birth"],
                 screening_date=form.cleaned_data["screening_date"],
+                diagnosis_date=form.cleaned_data["diagnosis_date"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -73,6 +76,7 @@ def participant_update(request, pk):
         "initials": participant.initials,
         "date_of_birth": participant.date_of_birth,
         "screening_date": participant.screening_date,
+        "diagnosis_date": participant.diagnosis_date,
     }
     form = ParticipantForm(request.POST or None, initial=initial, editing=True, loaded_version=participant.version)
     if request.method == "POST" and form.is_valid():
@@ -85,6 +89,7 @@ def participant_update(request, pk):
                 initials=form.cleaned_data["initials"],
                 date_of_birth=form.cleaned_data["date_of_birth"],
                 screening_date=form.cleaned_data["screening_date"],
+                diagnosis_date=form.cleaned_data["diagnosis_date"],
             )
         except (ValidationError, StaleRecordError) as error:
             add_service_errors(form, error)
@@ -105,6 +110,8 @@ def participant_status_change(request, pk):
         current_status=participant.status,
         initial={"version": participant.version, "effective_date": timezone.localdate()},
     )
+    if participant.enrolment_date is not None:
+        _death_on_follow_up(request, form, participant)
     if request.method == "POST" and form.is_valid():
         try:
             services.participant_change_status(
@@ -121,6 +128,23 @@ def participant_status_change(request, pk):
             messages.success(request, f"Status changed to {participant.get_status_display()}.")
             return redirect("enrollment:participant_detail", pk=participant.pk)
     return render(request, "enrollment/participant_status_form.html", {"form": form, "participant": participant})
+
+
+def _death_on_follow_up(request, form: StatusChangeForm, participant: Participant) -> None:
+    """An enrolled participant's death is recorded with its date and cause on the follow-up page
+    (PROTOCOL §5: OS counts to it), which changes the status; the service refuses it here."""
+    field = form.fields["new_status"]
+    choices = list(field.choices)
+    if not any(value == ParticipantStatus.DIED for value, _ in choices):
+        return
+    field.choices = [(value, label) for value, label in choices if value != ParticipantStatus.DIED]
+    pointer = format_html(
+        'To record a death, use the <a href="{}">Follow-up and outcome</a> page (date and cause of death).',
+        reverse("efficacy:follow_up", kwargs={"pk": participant.pk}),
+    )
+    field.help_text = pointer
+    if not field.choices and request.method == "GET":
+        messages.info(request, pointer)  # the form is not shown, so say it above the page
 
 
 @permission_required("enrollment.view_audit_trail", raise_exception=True)

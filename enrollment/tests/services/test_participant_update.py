@@ -21,6 +21,7 @@ def _update(participant, user, *, version, reason="Typo in initials", initials="
         initials=initials,
         date_of_birth=participant.date_of_birth,
         screening_date=participant.screening_date,
+        diagnosis_date=participant.diagnosis_date,
     )
 
 
@@ -77,5 +78,6 @@ def test_date_of_birth_in_future_is_refused(participant, coordinator):
             initials="WL",
             date_of_birth=datetime.date(2999, 1, 1),
             screening_date=participant.screening_date,
+            diagnosis_date=None,
         )
     assert "future" in refused.value.message_dict["date_of_birth"][0]
