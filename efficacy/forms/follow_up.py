@@ -11,7 +11,7 @@ from django import forms
 from core.forms import AuditedEditMixin, DateInput
 
 from ..models import DeathCause, OffStudyReason, Progression, ProgressionConfirmation, ProgressionSite
-from ..services.follow_up import AssessmentChoice
+from ..selectors.follow_up import AssessmentChoice
 
 
 def _blank(choices) -> list[tuple[str, str]]:

@@ -135,15 +135,16 @@ def _treated(participant_ids: list[int]) -> set[int]:
     )
 
 
-def _valid_confirmations(assessments: dict[int, TumourAssessment]) -> dict[int, str]:
-    """Assessment pk -> the confirmed response, for confirmations of the assessment's current version."""
+def confirmed_responses(assessments: Iterable[TumourAssessment]) -> dict[int, str]:
+    """Assessment pk -> the investigator's latest confirmed response, for confirmations of the
+    assessment's current version (an edit after confirming voids the confirmation)."""
+    versions = {assessment.pk: assessment.version for assessment in assessments}
     confirmed: dict[int, str] = {}
-    rows = ResponseConfirmation.objects.filter(assessment_id__in=list(assessments)).order_by(
+    rows = ResponseConfirmation.objects.filter(assessment_id__in=list(versions)).order_by(
         "assessment_id", "-confirmed_at", "-id"
     )
     for row in rows.values("assessment_id", "assessment_version", "response"):
-        assessment = assessments[row["assessment_id"]]
-        if row["assessment_id"] not in confirmed and row["assessment_version"] == assessment.version:
+        if row["assessment_id"] not in confirmed and row["assessment_version"] == versions[row["assessment_id"]]:
             confirmed[row["assessment_id"]] = row["response"]
     return confirmed
 
@@ -174,7 +175,7 @@ def participant_responses(participant_ids: Iterable[int] | None = None) -> list[
         )
         .order_by("participant_id", "assessment_date", "id")
     }
-    confirmed = _valid_confirmations(assessments)
+    confirmed = confirmed_responses(assessments.values())
     by_participant: dict[int, list[TumourAssessment]] = defaultdict(list)
     for assessment in assessments.values():
         by_participant[assessment.participant_id].append(assessment)

@@ -1,5 +1,6 @@
 """Progressions and the survival follow-up status (PROTOCOL §5: OS from diagnosis to death from any
-cause; PFS from diagnosis to progression at any site or death): writes, and the reads of their pages.
+cause; PFS from diagnosis to progression at any site or death): the writes. Their pages read
+``efficacy.selectors.follow_up``.
 
 The clinical checks are ``efficacy.rules.follow_up``'s. Our resolutions where the issue is silent:
 - Only an enrolled participant (enrolment date set) has progressions and a follow-up status.
@@ -19,14 +20,12 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from core.exceptions import StaleRecordError
 from core.services import clinical_record_save
 from enrollment.models import Participant, ParticipantStatus
 from enrollment.services.participants import participant_change_status, participant_status_date_correct
-from toxicity.models import AdverseEvent, Outcome
 
 from ..models import (
     AssessmentKind,
@@ -34,10 +33,11 @@ from ..models import (
     FollowUpStatus,
     OffStudyReason,
     Progression,
-    ResponseConfirmation,
     TumourAssessment,
 )
 from ..rules import follow_up as rules
+from ..selectors.follow_up import status_history
+from ..selectors.response import confirmed_responses
 from .notify import efficacy_data_changed
 
 # --- who --------------------------------------------------------------------------------------------
@@ -78,161 +78,6 @@ def _raise(problems: list[rules.Problem]) -> None:
     raise ValidationError(by_field)
 
 
-# --- reads ------------------------------------------------------------------------------------------
-
-
-def _confirmed_responses(assessments: list[TumourAssessment]) -> dict[int, str]:
-    """Assessment pk -> the investigator's latest confirmed response at the assessment's current version."""
-    versions = {assessment.pk: assessment.version for assessment in assessments}
-    confirmed: dict[int, str] = {}
-    rows = ResponseConfirmation.objects.filter(assessment_id__in=list(versions)).order_by(
-        "assessment_id", "-confirmed_at", "-id"
-    )
-    for row in rows.values("assessment_id", "assessment_version", "response"):
-        if row["assessment_id"] not in confirmed and row["assessment_version"] == versions[row["assessment_id"]]:
-            confirmed[row["assessment_id"]] = row["response"]
-    return confirmed
-
-
-@dataclass(frozen=True)
-class AssessmentChoice:
-    assessment: TumourAssessment
-    computed_response: str
-    confirmed_response: str | None
-
-    @property
-    def label(self) -> str:
-        confirmed = self.confirmed_response or "not yet confirmed"
-        return (
-            f"{self.assessment.assessment_date:%Y-%m-%d} {self.assessment.get_imaging_method_display()} — "
-            f"computed {self.computed_response or '—'}, confirmed {confirmed}"
-        )
-
-
-def progression_assessment_choices(participant: Participant, *, keep: TumourAssessment | None = None) -> list[AssessmentChoice]:
-    """The participant's follow-up tumour assessments that can document a progression (computed or
-    confirmed response PD), by date; ``keep`` (the assessment already linked) is always listed."""
-    assessments = list(
-        TumourAssessment.objects.filter(participant=participant, kind=AssessmentKind.FOLLOW_UP).order_by(
-            "assessment_date", "id"
-        )
-    )
-    confirmed = _confirmed_responses(assessments)
-    return [
-        AssessmentChoice(assessment, assessment.computed_response, confirmed.get(assessment.pk))
-        for assessment in assessments
-        if rules.shows_progression(assessment.computed_response, confirmed.get(assessment.pk))
-        or (keep is not None and assessment.pk == keep.pk)
-    ]
-
-
-def follow_up_status_initial(participant: Participant, follow_up: FollowUpStatus | None) -> dict:
-    """The follow-up form's starting values: the stored record, or, before there is one, the
-    off-study and death dates already in the participant's status history."""
-    if follow_up is not None:
-        return {
-            "last_known_alive_date": follow_up.last_known_alive_date,
-            "last_progression_free_date": follow_up.last_progression_free_date,
-            "death_date": follow_up.death_date,
-            "death_cause": follow_up.death_cause,
-            "death_cause_detail": follow_up.death_cause_detail,
-            "off_study_date": follow_up.off_study_date,
-            "off_study_reason": follow_up.off_study_reason,
-            "off_study_detail": follow_up.off_study_detail,
-        }
-    initial = {}
-    if participant.status in (ParticipantStatus.OFF_STUDY, ParticipantStatus.DIED):
-        for entry in _history(participant):
-            if entry.status == ParticipantStatus.OFF_STUDY:
-                initial["off_study_date"] = entry.effective_date
-            if entry.status == ParticipantStatus.DIED:
-                initial["death_date"] = entry.effective_date
-    return initial
-
-
-@dataclass(frozen=True)
-class ProgressionRow:
-    progression: Progression
-    assessment_response: str  # the linked assessment's response that counts ("" when not linked)
-
-
-DIAGNOSIS_MISSING = "outcome.diagnosis_date.missing"
-
-
-@dataclass
-class FollowUpOverview:
-    """What the follow-up page shows for one enrolled participant."""
-
-    participant: Participant
-    follow_up: FollowUpStatus | None
-    progressions: list[ProgressionRow] = field(default_factory=list)
-    warnings: list[rules.ConsistencyWarning] = field(default_factory=list)
-
-    @property
-    def diagnosis_warning(self) -> rules.ConsistencyWarning | None:
-        """Shown next to the diagnosis date."""
-        return next((warning for warning in self.warnings if warning.code == DIAGNOSIS_MISSING), None)
-
-    @property
-    def other_warnings(self) -> list[rules.ConsistencyWarning]:
-        return [warning for warning in self.warnings if warning.code != DIAGNOSIS_MISSING]
-
-
-def follow_up_overview(participant: Participant) -> FollowUpOverview:
-    """The participant's diagnosis date, progressions, follow-up status and the consistency warnings
-    of ``efficacy.rules.follow_up.outcome_warnings`` (follow-up, assessments, status, adverse events)."""
-    follow_up = FollowUpStatus.objects.filter(participant=participant).first()
-    progressions = list(
-        Progression.objects.filter(participant=participant).select_related("assessment").order_by("progression_date", "id")
-    )
-    assessments = list(TumourAssessment.objects.filter(participant=participant, kind=AssessmentKind.FOLLOW_UP))
-    confirmed = _confirmed_responses(assessments)
-    effective = {
-        assessment.pk: rules.effective_response(assessment.computed_response, confirmed.get(assessment.pk))
-        for assessment in assessments
-    }
-    links = tuple(
-        rules.ProgressionLink(
-            progression_date=progression.progression_date,
-            assessment_date=progression.assessment.assessment_date if progression.assessment_id else None,
-            assessment_shows_pd=(
-                progression.assessment_id is None
-                or rules.shows_progression(
-                    progression.assessment.computed_response, confirmed.get(progression.assessment_id)
-                )
-            ),
-        )
-        for progression in progressions
-    )
-    fatal = AdverseEvent.objects.filter(participant=participant).filter(Q(outcome=Outcome.FATAL) | Q(grade=5))
-    facts = rules.OutcomeFacts(
-        status=participant.status,
-        status_date=participant.status_date,
-        diagnosis_date=participant.diagnosis_date,
-        progressions=links,
-        pd_assessment_dates=tuple(
-            assessment.assessment_date for assessment in assessments if effective[assessment.pk] == rules.PD
-        ),
-        last_known_alive_date=follow_up.last_known_alive_date if follow_up else None,
-        death_date=follow_up.death_date if follow_up else None,
-        death_cause=follow_up.death_cause if follow_up else "",
-        off_study_date=follow_up.off_study_date if follow_up else None,
-        fatal_adverse_events=tuple(
-            rules.FatalAdverseEvent(number=event.number, death_date=event.death_date)
-            for event in fatal.order_by("number")
-        ),
-    )
-    return FollowUpOverview(
-        participant=participant,
-        follow_up=follow_up,
-        progressions=[
-            ProgressionRow(progression, effective.get(progression.assessment_id, "") if progression.assessment_id else "")
-            for progression in progressions
-        ],
-        warnings=rules.outcome_warnings(facts),
-    )
-
-
 # --- progressions -----------------------------------------------------------------------------------
 
 
@@ -249,7 +94,7 @@ def _linked_assessment(participant: Participant, assessment: TumourAssessment | 
         assessment_date=stored.assessment_date,
         is_follow_up=stored.kind == AssessmentKind.FOLLOW_UP,
         computed_response=stored.computed_response,
-        confirmed_response=_confirmed_responses([stored]).get(stored.pk),
+        confirmed_response=confirmed_responses([stored]).get(stored.pk),
     )
 
 
@@ -358,13 +203,6 @@ class FollowUpSaved:
     notes: list[str] = field(default_factory=list)
 
 
-def _history(participant: Participant) -> list[rules.StatusEntry]:
-    return [
-        rules.StatusEntry(change.to_status, change.effective_date)
-        for change in participant.status_changes.order_by("id")
-    ]
-
-
 def _status_reason(follow_up: FollowUpStatus, step: rules.StatusStep) -> str:
     if step.status == ParticipantStatus.DIED:
         cause = DeathCause(follow_up.death_cause).label
@@ -469,7 +307,7 @@ def follow_up_status_save(
     )
     problems = rules.follow_up_problems(facts, today=timezone.localdate())
     steps, status_problems = rules.status_steps(
-        current_status=locked.status, history=_history(locked), off_study_date=off_study_date, death_date=death_date
+        current_status=locked.status, history=status_history(locked), off_study_date=off_study_date, death_date=death_date
     )
     _raise(problems + status_problems)
 

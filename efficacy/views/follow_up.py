@@ -13,6 +13,7 @@ from enrollment.models import Participant
 
 from ..forms.follow_up import FollowUpStatusForm, ProgressionForm
 from ..models import FollowUpStatus, Progression
+from ..selectors import follow_up as selectors
 from ..services import follow_up as services
 
 
@@ -35,7 +36,7 @@ def follow_up(request, pk):
     if (closed := _closed_redirect(request, participant)) is not None:
         return closed
     return render(request, "efficacy/followup_detail.html", {
-        "participant": participant, "overview": services.follow_up_overview(participant),
+        "participant": participant, "overview": selectors.follow_up_overview(participant),
     })  # fmt: skip
 
 
@@ -50,7 +51,7 @@ def progression_create(request, pk):
     participant = get_object_or_404(Participant, pk=pk)
     if (closed := _closed_redirect(request, participant)) is not None:
         return closed
-    form = ProgressionForm(request.POST or None, assessment_choices=services.progression_assessment_choices(participant))
+    form = ProgressionForm(request.POST or None, assessment_choices=selectors.progression_assessment_choices(participant))
     if request.method == "POST" and form.is_valid():
         try:
             progression = services.progression_record(participant=participant, user=request.user,
@@ -72,7 +73,7 @@ def progression_update(request, progression_pk):
     form = ProgressionForm(
         request.POST or None,
         initial=ProgressionForm.initial_from(progression),
-        assessment_choices=services.progression_assessment_choices(participant, keep=progression.assessment),
+        assessment_choices=selectors.progression_assessment_choices(participant, keep=progression.assessment),
         editing=True,
         loaded_version=progression.version,
     )
@@ -110,7 +111,7 @@ def follow_up_status(request, pk):
     editing = stored is not None and (request.method != "POST" or "version" in request.POST)
     form = FollowUpStatusForm(
         request.POST or None,
-        initial=services.follow_up_status_initial(participant, stored),
+        initial=selectors.follow_up_status_initial(participant, stored),
         editing=editing,
         loaded_version=stored.version if stored is not None else None,
     )

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.exceptions import StaleRecordError
 from efficacy.models import Progression
+from efficacy.selectors import follow_up as selectors
 from efficacy.services import follow_up as services
 from efficacy.services.notify import _enqueue_simon_check
 from efficacy.tests import factories
@@ -109,7 +110,7 @@ def test_a_progression_links_a_follow_up_assessment_showing_pd(treated, coordina
                                        confirmed_by=investigator, confirmed_response="PD")  # fmt: skip
     stable = factories.follow_up(treated, on=START + datetime.timedelta(days=150), response="SD")
 
-    choices = [choice.assessment for choice in services.progression_assessment_choices(treated)]
+    choices = [choice.assessment for choice in selectors.progression_assessment_choices(treated)]
     assert choices == [computed_pd, confirmed_pd]
     _record(treated, coordinator, computed_pd.assessment_date, assessment=computed_pd)
     _record(treated, coordinator, confirmed_pd.assessment_date, assessment=confirmed_pd)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from core.exceptions import StaleRecordError
 from efficacy.models import FollowUpStatus
+from efficacy.selectors import follow_up as selectors
 from efficacy.services import follow_up as services
 from efficacy.services.notify import _enqueue_simon_check
 from efficacy.tests import factories
@@ -199,14 +200,14 @@ def test_the_form_starts_from_the_status_history_before_a_record_exists(treated,
     off = TODAY - 4 * DAY
     participant_change_status(participant=treated, user=coordinator, expected_version=treated.version,
                               new_status="off_study", effective_date=off, reason="Moved away")  # fmt: skip
-    assert services.follow_up_status_initial(_fresh(treated), None) == {"off_study_date": off}
+    assert selectors.follow_up_status_initial(_fresh(treated), None) == {"off_study_date": off}
 
 
 # --- the page's warnings ------------------------------------------------------------------------
 
 
 def _warning_codes(participant) -> set[str]:
-    return {warning.code for warning in services.follow_up_overview(_fresh(participant)).warnings}
+    return {warning.code for warning in selectors.follow_up_overview(_fresh(participant)).warnings}
 
 
 def _fatal_ae(participant, user, death):
@@ -234,6 +235,6 @@ def test_a_treatment_death_without_a_fatal_adverse_event_is_warned_about(treated
 def test_a_pd_assessment_without_progression_and_a_missing_diagnosis_are_warned_about(treated, coordinator):
     factories.follow_up(treated, on=TODAY - 30 * DAY, response="PD")
     Participant.objects.filter(pk=treated.pk).update(diagnosis_date=None)
-    overview = services.follow_up_overview(_fresh(treated))
+    overview = selectors.follow_up_overview(_fresh(treated))
     assert overview.diagnosis_warning is not None
     assert "outcome.assessment.pd_without_progression" in {warning.code for warning in overview.other_warnings}
