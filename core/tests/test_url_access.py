@@ -98,6 +98,10 @@ ACCESS = {
     "toxicity:dashboard": ("get", None, only(*ALL_ROLES)),
     "toxicity:dashboard_csv": ("get", "safety_csv", only(*ALL_ROLES)),
     "toxicity:participant_timeline": ("get", "pk", only(*ALL_ROLES)),
+    "efficacy:follow_up": ("get", "treated", only(*ALL_ROLES)),
+    "efficacy:follow_up_status": ("get", "treated", only(COORD, INV)),
+    "efficacy:progression_create": ("get", "treated", only(COORD, INV)),
+    "efficacy:progression_update": ("get", "progression", only(COORD, INV)),
     "efficacy:simon": ("get", None, only(INV, DM, MON)),
     "efficacy:simon_csv": ("get", None, only(INV, DM, MON)),
     "efficacy:survival": ("get", None, only(INV, DM, MON)),
@@ -183,6 +187,23 @@ def _safety_kwargs(kind: str, coordinator, make_user) -> dict:
     return {"pk": enrolled.pk, "decision_pk": enrolled.irae_dose_decisions.get().pk}
 
 
+EFFICACY_KINDS = ("progression",)
+
+
+def _efficacy_kwargs(kind: str, coordinator, make_user) -> dict:
+    """An enrolled, treated participant with efficacy data, and the URL arguments of the page under test."""
+    import datetime
+
+    from django.utils import timezone
+
+    from efficacy.tests import factories
+
+    start = timezone.localdate() - datetime.timedelta(days=120)
+    treated = factories.treated_participant(coordinator=coordinator, investigator=make_user(INV), treatment_start=start)
+    progression = factories.progression(treated, on=start + datetime.timedelta(days=90))
+    return {"progression_pk": progression.pk}
+
+
 def _pattern_names(patterns, namespace=""):
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
@@ -218,6 +239,8 @@ def test_access(client, make_user, coordinator, participant, name, visitor):
     }
     if arguments in SAFETY_KINDS:
         kwargs[arguments] = _safety_kwargs(arguments, coordinator, make_user)
+    elif arguments in EFFICACY_KINDS:
+        kwargs[arguments] = _efficacy_kwargs(arguments, coordinator, make_user)
     elif arguments not in kwargs:
         kwargs[arguments] = _treatment_kwargs(arguments, coordinator, make_user)
     url = reverse(name, kwargs=kwargs[arguments])
