@@ -7,7 +7,7 @@ from typing import NamedTuple
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from trialsite.protocol.visits import CONSENT, DEMOGRAPHICS, FORM_LABELS
+from trialsite.protocol.visits import CONSENT, DEMOGRAPHICS, FORM_LABELS, TUMOUR_ASSESSMENT
 
 from .models import UNSCHEDULED, Consent, EligibilitySignature, Participant, ParticipantStatus, Screening, Visit
 from .rules.eligibility import CRITERIA, CRITERIA_BY_ID, EligibilityResult
@@ -303,9 +303,11 @@ _FORM_STATUS_LABELS = {"entered": "Entered", "missing": "Missing", "not_done": "
 
 class _FormSources:
     """What the system itself holds for the visits of some participants, loaded in a fixed number
-    of queries: lab values by collection date and section, the first consent of each."""
+    of queries: lab values by collection date and section, the first consent of each, the tumour
+    assessments (RECIST 1.1) by imaging date."""
 
     def __init__(self, participant_ids):
+        from efficacy.models import TumourAssessment
         from toxicity.models import LabResult
         from trialsite.protocol.labs import ANALYTE_BY_CODE
 
@@ -326,16 +328,29 @@ class _FormSources:
             .values_list("participant_id", "consent_date")
         ):  # fmt: skip
             self.consents.setdefault(participant_id, consent_date)
+        self.assessments: dict[int, list[tuple[object, str]]] = {}
+        for participant_id, assessment_date, visit_code in (
+            TumourAssessment.objects.filter(participant_id__in=ids).order_by("assessment_date", "id")
+            .values_list("participant_id", "assessment_date", "visit_code")
+        ):  # fmt: skip
+            self.assessments.setdefault(participant_id, []).append((assessment_date, visit_code))
 
     def found(self, participant: Participant, scheduled, visit_date) -> dict[str, str]:
         """Form code -> where it was found, for the forms of ``scheduled`` the system holds itself.
-        A lab panel counts when collected inside the visit's window or on the visit's date."""
+        A lab panel counts when collected inside the visit's window or on the visit's date; so does
+        a tumour assessment (baseline or follow-up) imaged then, or recorded for that visit."""
         expected = set(scheduled.expected_forms)
         found: dict[str, str] = {}
         for collected_on, form, _panel_id in self.labs.get(participant.pk, ()):
             in_window = scheduled.window_start <= collected_on <= scheduled.window_end or collected_on == visit_date
             if form in expected and in_window and form not in found:
                 found[form] = f"lab panel collected {collected_on:%Y-%m-%d}"
+        if TUMOUR_ASSESSMENT in expected:
+            for assessment_date, visit_code in self.assessments.get(participant.pk, ()):
+                in_window = scheduled.window_start <= assessment_date <= scheduled.window_end
+                if in_window or assessment_date == visit_date or visit_code == scheduled.code:
+                    found[TUMOUR_ASSESSMENT] = f"tumour assessment of {assessment_date:%Y-%m-%d}"
+                    break
         if CONSENT in expected and participant.pk in self.consents:
             found[CONSENT] = f"consent of {self.consents[participant.pk]:%Y-%m-%d}"
         if DEMOGRAPHICS in expected:
@@ -378,8 +393,9 @@ def visit_form_states(visit) -> list[FormRow]:
     """Each form ``visit`` expects (Table 2) as entered, not done (with its reason) or missing.
 
     Entered: a VisitForm row marked entered, or a record the system holds itself - a lab panel with
-    a blood-routine or liver/kidney value collected in the visit's window (or on its date), the
-    consent, the participant's registration (demographics). Empty for an unscheduled visit.
+    a blood-routine or liver/kidney value collected in the visit's window (or on its date), a tumour
+    assessment imaged in the window (or on its date, or recorded for that visit), the consent, the
+    participant's registration (demographics). Empty for an unscheduled visit.
     """
     from .services.visits import scheduled_visit
 
@@ -484,7 +500,8 @@ MISSING_FORMS_COLUMNS = (
 def missing_forms_report(*, today, participant: Participant | None = None, form: str = "") -> list[MissingFormRow]:
     """Every expected form that is missing at a done scheduled visit, study-wide (or of one
     participant, or one form), oldest visit first. A fixed number of queries whatever the number of
-    participants or visits: visits with their participants, their form rows, lab values, consents."""
+    participants or visits: visits with their participants, their form rows, lab values, consents,
+    tumour assessments."""
     from .services.visits import participant_schedule
 
     visits = (
