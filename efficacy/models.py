@@ -98,6 +98,11 @@ class TumourAssessment(ClinicalRecord):
         max_digits=7, decimal_places=1, null=True, blank=True, editable=False
     )
     change_from_nadir_pct = models.DecimalField(max_digits=7, decimal_places=1, null=True, blank=True, editable=False)
+    measurements_text = models.CharField(
+        "Target lesions as measured", max_length=300, blank=True, editable=False,
+        help_text="e.g. 'T1 32.5 mm; T2 too small (5 mm)'. Part of the record, so a change of any "
+        "measurement raises the assessment's version (and voids its confirmation).",
+    )
     target_response = models.CharField(max_length=14, choices=Response.choices, blank=True, editable=False)
     computed_response = models.CharField(
         "Overall response (computed)", max_length=14, choices=Response.choices, blank=True, editable=False

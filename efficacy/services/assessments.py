@@ -672,7 +672,28 @@ def follow_up_preview(
     )
 
 
-def _apply(assessment: TumourAssessment, series: _Series, result: FollowUpResult) -> None:
+_STATUS_WORDS = {recist.TOO_SMALL: "too small (5 mm)", recist.DISAPPEARED: "disappeared (0 mm)",
+                 recist.NOT_EVALUATED: "not evaluated"}  # fmt: skip
+
+
+def measurements_text(series: _Series, measurements: Mapping[int, MeasurementInput]) -> str:
+    """The target lesions as measured, in words ('T1 32.5 mm; T2 too small (5 mm)')."""
+    parts = []
+    for lesion in series.targets:
+        entered = measurements.get(lesion.pk)
+        if entered is None:
+            parts.append(f"{lesion.label} not evaluated")
+        elif entered.status == recist.MEASURED:
+            parts.append(f"{lesion.label} {Decimal(entered.diameter_mm).quantize(Decimal('0.1'))} mm")
+        else:
+            parts.append(f"{lesion.label} {_STATUS_WORDS.get(entered.status, entered.status)}")
+    return "; ".join(parts)
+
+
+def _apply(
+    assessment: TumourAssessment, series: _Series, result: FollowUpResult, measurements: Mapping[int, MeasurementInput]
+) -> None:
+    assessment.measurements_text = measurements_text(series, measurements)
     target = result.target
     assessment.target_sum_mm = target.sum_mm if target else None
     assessment.baseline_sum_mm = series.baseline_sum
@@ -700,7 +721,7 @@ def _recompute_follow_ups(baseline: TumourAssessment, *, user, reason: str, skip
             new_lesions=follow_up.new_lesions,
             exclude_id=follow_up.pk,
         )
-        _apply(follow_up, series, result)
+        _apply(follow_up, series, result, series.stored_measurements(follow_up))
         if clinical_record_save(instance=follow_up, user=user, reason=reason, expected_version=follow_up.version):
             changed += 1
     return changed
@@ -791,7 +812,7 @@ def follow_up_record(
         note=(note or "").strip(),
         recorded_by=user,
     )
-    _apply(follow_up, series, result)
+    _apply(follow_up, series, result, cleaned)
     clinical_record_save(instance=follow_up, user=user, reason="Follow-up tumour assessment entered")
     _save_measurements(follow_up, user, cleaned, reason="Target lesion measured")
     _recompute_follow_ups(baseline, user=user, skip_id=follow_up.pk,
@@ -850,7 +871,7 @@ def follow_up_update(
     stored.new_lesions = new_lesions
     stored.new_lesion_sites = new_lesion_sites
     stored.note = (note or "").strip()
-    _apply(stored, series, result)
+    _apply(stored, series, result, cleaned)
     clinical_record_save(instance=stored, user=user, reason=reason, expected_version=expected_version)
     _save_measurements(stored, user, cleaned, reason=reason)
     _recompute_follow_ups(baseline, user=user, skip_id=stored.pk,

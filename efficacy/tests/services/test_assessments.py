@@ -471,6 +471,20 @@ def test_an_unchanged_save_keeps_the_confirmation(enrolled, coordinator, investi
     assert follow_up.version == 1 and services.valid_confirmation(follow_up) is not None
 
 
+def test_a_measurement_only_change_also_voids_the_confirmation(enrolled, coordinator, investigator):
+    baseline = record_baseline(enrolled, coordinator)
+    follow_up = record_follow_up(enrolled, coordinator, baseline, "too_small", on=day(80))
+    confirm(follow_up, investigator, "PR")
+    follow_up.refresh_from_db()
+    assert follow_up.measurements_text == "T1 too small (5 mm)"
+
+    update_follow_up(follow_up, coordinator, baseline, "5")  # same sum and response, another reading
+
+    follow_up.refresh_from_db()
+    assert follow_up.measurements_text == "T1 5.0 mm" and follow_up.target_sum_mm == 5
+    assert follow_up.version == 2 and services.valid_confirmation(follow_up) is None
+
+
 def test_a_response_other_than_the_computed_one_needs_a_reason(enrolled, coordinator, investigator):
     baseline = record_baseline(enrolled, coordinator)
     follow_up = record_follow_up(enrolled, coordinator, baseline, "32.5", on=day(80))
