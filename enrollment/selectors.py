@@ -98,6 +98,7 @@ def participant_panels(participant: Participant) -> list[Panel]:
     """The dashboard's form areas, each with what is recorded; areas whose forms come in later
     modules say honestly that nothing is recorded."""
     from dosing.selectors.calendar import treatment_panel_lines
+    from efficacy.selectors.panel import response_panel_lines
     from toxicity.selectors.panel import safety_panel_lines
 
     return [
@@ -109,7 +110,7 @@ def participant_panels(participant: Participant) -> list[Panel]:
               "No visits recorded yet."),
         Panel("adverse_events", "Adverse events", safety_panel_lines(participant, now=timezone.now()),
               "No adverse events recorded yet."),
-        Panel("response", "Tumour response", [], "No tumour assessments recorded yet."),
+        Panel("response", "Tumour response", response_panel_lines(participant), "No tumour assessments recorded yet."),
     ]
 
 

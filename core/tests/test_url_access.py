@@ -98,6 +98,15 @@ ACCESS = {
     "toxicity:dashboard": ("get", None, only(*ALL_ROLES)),
     "toxicity:dashboard_csv": ("get", "safety_csv", only(*ALL_ROLES)),
     "toxicity:participant_timeline": ("get", "pk", only(*ALL_ROLES)),
+    "efficacy:assessment_list": ("get", "treated", only(*ALL_ROLES)),
+    "efficacy:assessment_detail": ("get", "follow_up_assessment", only(*ALL_ROLES)),
+    "efficacy:baseline_create": ("get", "treated", only(COORD, INV)),
+    "efficacy:baseline_update": ("get", "baseline_assessment", only(COORD, INV)),
+    "efficacy:followup_create": ("get", "with_baseline", only(COORD, INV)),
+    "efficacy:followup_update": ("get", "follow_up_assessment", only(COORD, INV)),
+    # Without a query string the preview answers 400 (no measurement of T1) to those who record.
+    "efficacy:assessment_preview": ("get", "with_baseline", {**only(COORD, INV), COORD: 400, INV: 400}),
+    "efficacy:assessment_confirm": ("get", "follow_up_assessment", only(INV)),
     "efficacy:follow_up": ("get", "treated", only(*ALL_ROLES)),
     "efficacy:follow_up_status": ("get", "treated", only(COORD, INV)),
     "efficacy:progression_create": ("get", "treated", only(COORD, INV)),
@@ -187,7 +196,7 @@ def _safety_kwargs(kind: str, coordinator, make_user) -> dict:
     return {"pk": enrolled.pk, "decision_pk": enrolled.irae_dose_decisions.get().pk}
 
 
-EFFICACY_KINDS = ("progression",)
+EFFICACY_KINDS = ("progression", "with_baseline", "baseline_assessment", "follow_up_assessment")
 
 
 def _efficacy_kwargs(kind: str, coordinator, make_user) -> dict:
@@ -200,8 +209,16 @@ def _efficacy_kwargs(kind: str, coordinator, make_user) -> dict:
 
     start = timezone.localdate() - datetime.timedelta(days=120)
     treated = factories.treated_participant(coordinator=coordinator, investigator=make_user(INV), treatment_start=start)
-    progression = factories.progression(treated, on=start + datetime.timedelta(days=90))
-    return {"progression_pk": progression.pk}
+    if kind == "progression":
+        progression = factories.progression(treated, on=start + datetime.timedelta(days=90))
+        return {"progression_pk": progression.pk}
+    baseline = factories.baseline(treated, on=start - datetime.timedelta(days=7))
+    if kind == "with_baseline":
+        return {"pk": treated.pk}
+    if kind == "baseline_assessment":
+        return {"assessment_pk": baseline.pk}
+    follow_up = factories.follow_up(treated, on=start + datetime.timedelta(days=90), response="PR")
+    return {"assessment_pk": follow_up.pk}
 
 
 def _pattern_names(patterns, namespace=""):
