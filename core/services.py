@@ -34,6 +34,12 @@ def _last_change_by(stored: ClinicalRecord) -> tuple[str, object]:
     return name, latest.history_date
 
 
+def stale_record_error(stored: ClinicalRecord) -> StaleRecordError:
+    """The refusal of a save made from an older version of ``stored``, naming who changed it last and when."""
+    changed_by, changed_at = _last_change_by(stored)
+    return StaleRecordError(changed_by=changed_by, changed_at=changed_at)
+
+
 @transaction.atomic
 def clinical_record_save(
     *,
@@ -61,8 +67,7 @@ def clinical_record_save(
 
     stored = model.objects.select_for_update().get(pk=instance.pk)
     if expected_version is not None and stored.version != expected_version:
-        changed_by, changed_at = _last_change_by(stored)
-        raise StaleRecordError(changed_by=changed_by, changed_at=changed_at)
+        raise stale_record_error(stored)
     if not changed_fields(instance, stored):
         return False
     if not reason:

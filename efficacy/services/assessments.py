@@ -39,8 +39,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.db import transaction
 from django.utils import timezone
 
-from core.exceptions import StaleRecordError
-from core.services import REASON_REQUIRED_MESSAGE, clinical_record_save
+from core.services import REASON_REQUIRED_MESSAGE, clinical_record_save, stale_record_error
 from enrollment.models import Participant, ParticipantStatus
 from enrollment.services.screening import consent_withdrawn
 from enrollment.services.visits import participant_schedule
@@ -148,13 +147,6 @@ def _require_open(participant: Participant) -> Participant:
     if reason:
         raise ValidationError(reason, code="assessment.participant.closed")
     return locked
-
-
-def _stale(record) -> StaleRecordError:
-    latest = record.history.order_by("-history_date", "-history_id").first()
-    user = latest.history_user if latest is not None else None
-    name = (user.get_full_name() or user.get_username()) if user else "another user"
-    return StaleRecordError(changed_by=name, changed_at=latest.history_date if latest is not None else None)
 
 
 class _Errors:
@@ -425,7 +417,7 @@ def baseline_update(
     if stored.kind != AssessmentKind.BASELINE:
         raise ValueError("Not a baseline assessment.")
     if stored.version != expected_version:
-        raise _stale(stored)
+        raise stale_record_error(stored)
     lesions = {lesion.pk: lesion for lesion in Lesion.objects.select_for_update().filter(baseline=stored)}
     errors = _Errors()
     _check_common(errors, locked, assessment_date=assessment_date, imaging_method=imaging_method,
@@ -448,7 +440,7 @@ def baseline_update(
                     code="assessment.lesion.mismatch",
                 )
             if entered.expected_version is not None and entered.expected_version != lesion.version:
-                raise _stale(lesion)
+                raise stale_record_error(lesion)
             kept[entered.lesion_id] = entered
     removed = [lesion for pk, lesion in lesions.items() if pk not in kept]
     measured = set(
@@ -758,7 +750,7 @@ def _save_measurements(assessment, user, cleaned: Mapping[int, MeasurementInput]
         if measurement is None:
             measurement = LesionMeasurement(assessment=assessment, lesion_id=lesion_id)
         elif entered.expected_version is not None and entered.expected_version != measurement.version:
-            raise _stale(measurement)
+            raise stale_record_error(measurement)
         measurement.status = entered.status
         measurement.diameter_mm = entered.diameter_mm
         clinical_record_save(instance=measurement, user=user, reason=reason,
@@ -847,7 +839,7 @@ def follow_up_update(
     if stored.kind != AssessmentKind.FOLLOW_UP:
         raise ValueError("Not a follow-up assessment.")
     if stored.version != expected_version:
-        raise _stale(stored)
+        raise stale_record_error(stored)
     baseline = _baseline_of(locked.pk)
     errors = _Errors()
     _check_follow_up(errors, locked, baseline, assessment_date=assessment_date, imaging_method=imaging_method,
@@ -926,7 +918,7 @@ def response_confirm(
         raise PermissionDenied("Only an investigator can confirm a tumour response.")
     locked = TumourAssessment.objects.select_for_update().get(pk=assessment.pk)
     if locked.version != expected_version:
-        raise _stale(locked)
+        raise stale_record_error(locked)
     if locked.kind != AssessmentKind.FOLLOW_UP or not locked.computed_response:
         raise ValidationError(
             "Only a follow-up assessment has a response to confirm (the baseline declares the lesions).",

@@ -22,8 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.exceptions import StaleRecordError
-from core.services import clinical_record_save
+from core.services import clinical_record_save, stale_record_error
 from enrollment.models import Participant, ParticipantStatus
 from enrollment.services.participants import participant_change_status, participant_status_date_correct
 
@@ -59,13 +58,6 @@ def _lock_enrolled(participant: Participant) -> Participant:
     if reason:
         raise ValidationError(reason, code="follow_up.participant.not_enrolled")
     return locked
-
-
-def _stale(record) -> StaleRecordError:
-    latest = record.history.order_by("-history_date", "-history_id").first()
-    user = latest.history_user if latest is not None else None
-    name = (user.get_full_name() or user.get_username()) if user else "another user"
-    return StaleRecordError(changed_by=name, changed_at=latest.history_date if latest is not None else None)
 
 
 def _raise(problems: list[rules.Problem]) -> None:
@@ -173,7 +165,7 @@ def progression_update(
     locked = _lock_enrolled(progression.participant)
     stored = Progression.objects.select_for_update().get(pk=progression.pk)
     if stored.version != expected_version:
-        raise _stale(stored)
+        raise stale_record_error(stored)
     new_link = (assessment.pk if assessment is not None else None) != stored.assessment_id
     _check_progression(
         locked, progression_date=progression_date, assessment=assessment, check_link=new_link, exclude_pk=stored.pk
@@ -273,7 +265,7 @@ def follow_up_status_save(
     locked = _lock_enrolled(participant)
     stored = FollowUpStatus.objects.select_for_update().filter(participant=locked).first()
     if stored is not None and expected_version != stored.version:
-        raise _stale(stored)
+        raise stale_record_error(stored)
     record = stored if stored is not None else FollowUpStatus(participant=locked, recorded_by=user)
     old_death = (record.death_date, record.death_cause) if stored is not None else (None, "")
 

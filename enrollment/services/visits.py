@@ -15,8 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.exceptions import StaleRecordError
-from core.services import clinical_record_save
+from core.services import clinical_record_save, stale_record_error
 from trialsite.protocol.visits import FORM_LABELS
 
 from ..models import (
@@ -209,7 +208,7 @@ def visit_update(
     participant = _require_open(visit.participant)
     stored = Visit.objects.select_for_update().get(pk=visit.pk)
     if stored.version != expected_version:
-        raise _stale(stored)
+        raise stale_record_error(stored)
     scheduled = scheduled_visit(participant, stored.visit_code)
     if scheduled is None:
         raise ValidationError(f"{stored.visit_code!r} is no longer a visit of this participant's schedule.")
@@ -252,13 +251,6 @@ def visit_unscheduled_record(
     )
     clinical_record_save(instance=visit, user=user, reason="Unscheduled visit recorded")
     return visit
-
-
-def _stale(record) -> StaleRecordError:
-    latest = record.history.order_by("-history_date", "-history_id").first()
-    who = latest.history_user if latest is not None else None
-    name = (who.get_full_name() or who.get_username()) if who else "another user"
-    return StaleRecordError(changed_by=name, changed_at=latest.history_date if latest is not None else None)
 
 
 def visit_forms_closed_reason(visit: Visit) -> str | None:
@@ -318,7 +310,7 @@ def visit_forms_save(
         if state == VisitFormState.ENTERED:
             form_reason = ""
         if row is not None and code in expected_versions and row.version != expected_versions[code]:
-            raise _stale(row)
+            raise stale_record_error(row)
         if row is None or row.state != state or row.reason != form_reason:
             changes.append((row or VisitForm(visit=visit, form=code, recorded_by=user), state, form_reason))
     if errors:

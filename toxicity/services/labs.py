@@ -36,8 +36,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.exceptions import StaleRecordError
-from core.services import REASON_REQUIRED_MESSAGE, clinical_record_save
+from core.services import REASON_REQUIRED_MESSAGE, clinical_record_save, stale_record_error
 from enrollment.models import Participant, ParticipantStatus
 from enrollment.services.screening import consent_withdrawn
 from trialsite.protocol.labs import ANALYTE_BY_CODE, ANALYTES
@@ -255,13 +254,6 @@ def result_versions(panel: LabPanel) -> dict[str, int]:
     return dict(panel.results.values_list("analyte", "version"))
 
 
-def _stale(record) -> StaleRecordError:
-    latest = record.history.order_by("-history_date", "-history_id").first() if record is not None else None
-    user = latest.history_user if latest is not None else None
-    name = (user.get_full_name() or user.get_username()) if user else "another user"
-    return StaleRecordError(changed_by=name, changed_at=latest.history_date if latest is not None else None)
-
-
 @transaction.atomic
 def lab_panel_update(
     *,
@@ -283,12 +275,12 @@ def lab_panel_update(
     locked = _require_open(panel.participant)
     stored_panel = LabPanel.objects.select_for_update().get(pk=panel.pk)
     if stored_panel.version != expected_version:
-        raise _stale(stored_panel)
+        raise stale_record_error(stored_panel)
     stored = {result.analyte: result for result in LabResult.objects.select_for_update().filter(panel=stored_panel)}
     if expected_result_versions is not None:
         for code in set(stored) | set(expected_result_versions):
             if code not in stored or expected_result_versions.get(code) != stored[code].version:
-                raise _stale(stored.get(code) or stored_panel)
+                raise stale_record_error(stored.get(code) or stored_panel)
     errors = {**collected_on_errors(locked, collected_on), **lab_values_errors(values)}
     entered = _entered(values)
     for code, result in stored.items():
@@ -336,7 +328,7 @@ def lab_result_dismiss(*, result: LabResult, user: AbstractBaseUser, reason: str
     _require_open(result.panel.participant)
     locked = LabResult.objects.select_for_update().select_related("panel").get(pk=result.pk)
     if locked.version != expected_version:
-        raise _stale(locked)
+        raise stale_record_error(locked)
     reason = (reason or "").strip()
     if locked.ae_proposal != AeProposal.PROPOSED:
         raise ValidationError(
