@@ -26,7 +26,7 @@ def test_coordinator_records_an_immune_related_rash_and_the_investigator_signs_i
     page.get_by_role("link", name="Record an adverse event").click()
     page.get_by_role("heading", name="Record an adverse event").wait_for()
 
-    search = page.get_by_role("combobox", name="CTCAE term")
+    search = page.locator("input[role=combobox]").and_(page.get_by_role("combobox", name="CTCAE term"))
     search.fill("rash mac")
     option = page.get_by_role("option", name="Rash maculo-papular")
     option.wait_for()

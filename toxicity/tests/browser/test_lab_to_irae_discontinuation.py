@@ -37,7 +37,7 @@ def test_alt_six_times_uln_confirmed_as_irae_hepatitis_discontinues_toripalimab(
     # She confirms the proposed adverse event as an immune-related hepatitis.
     page.get_by_test_id("result-alt").get_by_role("link", name="Record as adverse event").click()
     page.get_by_role("heading", name="Record an adverse event").wait_for()
-    assert page.get_by_role("combobox", name="CTCAE term").input_value() == "Alanine aminotransferase increased"
+    assert page.locator("input[role=combobox]").and_(page.get_by_role("combobox", name="CTCAE term")).input_value() == "Alanine aminotransferase increased"
     assert page.get_by_label("Grade 3 (severe)").is_checked()
     page.get_by_label("Grade now").select_option("3")
     page.locator('input[name="immune_related"][value="yes"]').check()
