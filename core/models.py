@@ -1,6 +1,9 @@
-"""The base of every clinical record, and the counters that hand out participant numbers."""
+"""The base of every clinical record, the counters that hand out participant numbers, task runs,
+and the data-management records: queries, source data verification, locks and study exports."""
 
+from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 
 class ClinicalRecord(models.Model):
@@ -52,3 +55,199 @@ class TaskRun(models.Model):
 
     def __str__(self) -> str:
         return self.task
+
+
+# --- Data management (queries, source data verification, locks, exports) ----------------------------
+# Each points at any CRF record through a content type and primary key (``core.crf`` lists the CRF
+# models); the participant is stored too, for the per-participant lists and locks.
+
+
+class QueryStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ANSWERED = "answered", "Answered"
+    CLOSED = "closed", "Closed"
+
+
+class QueryOrigin(models.TextChoices):
+    MANUAL = "manual", "Raised by a person"
+    AUTOMATIC = "automatic", "Edit check"
+
+
+class DataQuery(models.Model):
+    """A discrepancy note on one field (or the whole) of one CRF record. Raised by a monitor or data
+    manager (or an edit check), answered by the site, closed or re-opened by the raiser's side.
+    Every step is a ``QueryMessage``; the query itself is audited."""
+
+    audit_participant_lookup = "participant_id"
+
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    participant = models.ForeignKey(
+        "enrollment.Participant", on_delete=models.PROTECT, related_name="data_queries", null=True, blank=True
+    )
+    field_name = models.CharField(max_length=100, blank=True, help_text="Blank: the record as a whole.")
+    field_label = models.CharField(max_length=200, blank=True)
+    form_label = models.CharField(max_length=100)
+    record_label = models.CharField(max_length=200)
+    text = models.TextField("Question")
+    status = models.CharField(max_length=10, choices=QueryStatus.choices, default=QueryStatus.OPEN)
+    origin = models.CharField(max_length=10, choices=QueryOrigin.choices, default=QueryOrigin.MANUAL)
+    check_code = models.CharField(max_length=60, blank=True, help_text="The edit check that raised it.")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    raised_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"]),
+            models.Index(fields=["status", "raised_at"]),
+        ]
+        permissions = [
+            ("raise_query", "Can raise and close data queries"),
+            ("answer_query", "Can answer data queries"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Query #{self.pk} on {self.record_label}"
+
+
+class QueryAction(models.TextChoices):
+    RAISE = "raise", "Raised"
+    ANSWER = "answer", "Answered"
+    CLOSE = "close", "Closed"
+    REOPEN = "reopen", "Re-opened"
+    AUTO_CLOSE = "auto_close", "Closed by the edit check (resolved)"
+
+
+class QueryMessage(models.Model):
+    """One step of a query: who did what, when, with which words."""
+
+    audit_participant_lookup = "query__participant_id"
+
+    query = models.ForeignKey(DataQuery, on_delete=models.PROTECT, related_name="messages")
+    action = models.CharField(max_length=12, choices=QueryAction.choices)
+    text = models.TextField(blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    at = models.DateTimeField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class SourceVerification(models.Model):
+    """A monitor's source data verification of one CRF record at one version: valid only while the
+    record stays at that version (any later edit clears it)."""
+
+    audit_participant_lookup = "participant_id"
+
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    participant = models.ForeignKey(
+        "enrollment.Participant", on_delete=models.PROTECT, related_name="source_verifications", null=True, blank=True
+    )
+    record_version = models.PositiveIntegerField()
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    verified_at = models.DateTimeField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-verified_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+        permissions = [("verify_source", "Can mark CRF records source-verified")]
+
+    def __str__(self) -> str:
+        return f"SDV of {self.content_type_id}:{self.object_id} v{self.record_version}"
+
+
+class LockScope(models.TextChoices):
+    STUDY = "study", "Whole study"
+    PARTICIPANT = "participant", "Participant"
+    RECORD = "record", "Record"
+
+
+class DataLock(models.Model):
+    """A lock on a record, a participant's data or the whole study: while active (not unlocked), no
+    clinical record in its scope can be saved (``core.services.clinical_record_save`` refuses).
+    Locking and unlocking each need a reason; both are audited."""
+
+    audit_participant_lookup = "participant_id"
+
+    scope = models.CharField(max_length=12, choices=LockScope.choices)
+    participant = models.ForeignKey(
+        "enrollment.Participant", on_delete=models.PROTECT, related_name="data_locks", null=True, blank=True
+    )
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    record_label = models.CharField(max_length=200, blank=True)
+    reason = models.TextField("Reason for locking")
+    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    locked_at = models.DateTimeField()
+    unlock_reason = models.TextField("Reason for unlocking", blank=True)
+    unlocked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    unlocked_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-locked_at", "-id"]
+        indexes = [models.Index(fields=["scope", "unlocked_at"])]
+        permissions = [("lock_data", "Can lock and unlock records, participants and the study")]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} lock #{self.pk}"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ExportJob(models.Model):
+    """A study export (a ZIP of CSVs) run by a Celery worker with its progress; audited, so the audit
+    trail says who exported what and when."""
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    identified = models.BooleanField(default=False, help_text="With initials and dates of birth.")
+    status = models.CharField(max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    current_step = models.CharField(max_length=200, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    rows_written = models.PositiveBigIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        permissions = [
+            ("export_study", "Can export the study data (pseudonymised)"),
+            ("export_identified", "Can export identified data (initials, dates of birth)"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Study export #{self.pk} ({self.get_status_display()})"

@@ -42,6 +42,10 @@ _READ = (
     "efficacy.view_responseconfirmation",
     "efficacy.view_progression",
     "efficacy.view_followupstatus",
+    "core.view_dataquery",
+    "core.view_querymessage",
+    "core.view_sourceverification",
+    "core.view_datalock",
 )
 
 # Recording treatment: height and weight, doses, delays, toxicity reviews, radiotherapy.
@@ -95,6 +99,10 @@ _EFFICACY_ENTRY = (
 # managers (statisticians) and monitors, not for the coordinators who enter the data.
 _EFFICACY_REPORTS = ("efficacy.view_efficacy_report", "efficacy.view_simondecisionnotice")
 
+# Data management: monitors and data managers raise and close queries; the site answers them.
+_QUERY_ANSWER = ("core.answer_query",)
+_QUERY_RAISE = ("core.raise_query",)
+
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     COORDINATOR: _READ
     + (
@@ -110,7 +118,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     + _TREATMENT_ENTRY
     + _SAFETY_ENTRY
     + _VISIT_ENTRY
-    + _EFFICACY_ENTRY,
+    + _EFFICACY_ENTRY
+    + _QUERY_ANSWER,
     # Investigators may record treatment and safety data too; only they decide dose modifications,
     # authorise a dose above the calculated one, sign adverse events and decide irAE dose holds.
     INVESTIGATOR: _READ
@@ -126,10 +135,18 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "efficacy.confirm_response",
     )
     + _EFFICACY_ENTRY
-    + _EFFICACY_REPORTS,
+    + _EFFICACY_REPORTS
+    + _QUERY_ANSWER,
     # Data managers also watch the background jobs (the health page of the periodic tasks).
-    DATA_MANAGER: _READ + ("core.view_taskrun",) + _EFFICACY_REPORTS,
-    MONITOR: _READ + _EFFICACY_REPORTS,
+    # Data managers lock data and export the study (pseudonymised; an identified export needs
+    # core.export_identified, given to a named user in the admin, never to a role).
+    DATA_MANAGER: _READ
+    + ("core.view_taskrun",)
+    + _EFFICACY_REPORTS
+    + _QUERY_RAISE
+    + ("core.lock_data", "core.export_study", "core.view_exportjob"),
+    # Monitors verify source data and raise queries; they write nothing else.
+    MONITOR: _READ + _EFFICACY_REPORTS + _QUERY_RAISE + ("core.verify_source",),
 }
 
 

@@ -6,8 +6,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .exceptions import StaleRecordError
-from .models import ClinicalRecord, NumberSequence
+from .exceptions import RecordLockedError, StaleRecordError
+from .models import ClinicalRecord, DataLock, LockScope, NumberSequence
 
 _BOOKKEEPING_FIELDS = {"version", "created_at", "updated_at"}
 REASON_REQUIRED_MESSAGE = "Give a reason for changing a saved record (it is kept in the audit trail)."
@@ -40,6 +40,24 @@ def stale_record_error(stored: ClinicalRecord) -> StaleRecordError:
     return StaleRecordError(changed_by=changed_by, changed_at=changed_at)
 
 
+def active_lock_for(instance: ClinicalRecord) -> DataLock | None:
+    """The active lock that covers ``instance`` (study, its participant, or the record itself), or
+    None. One query."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Q
+
+    from .crf import participant_id_of
+
+    scope = Q(scope=LockScope.STUDY)
+    participant_id = participant_id_of(instance)
+    if participant_id is not None:
+        scope |= Q(scope=LockScope.PARTICIPANT, participant_id=participant_id)
+    if instance.pk is not None:
+        content_type = ContentType.objects.get_for_model(type(instance))
+        scope |= Q(scope=LockScope.RECORD, content_type=content_type, object_id=instance.pk)
+    return DataLock.objects.filter(scope, unlocked_at__isnull=True).select_related("locked_by").first()
+
+
 @transaction.atomic
 def clinical_record_save(
     *,
@@ -51,12 +69,16 @@ def clinical_record_save(
     """Validate and save a clinical record with its audit row.
 
     A new record is saved with version 1 (the reason is optional: "Initial entry" is recorded).
-    Editing a saved record needs a non-blank ``reason`` and the ``expected_version`` the user
-    loaded; if the stored version moved on meanwhile, ``StaleRecordError`` names who changed it
+    Nothing in the scope of an active lock (``DataLock``: the study, the record's participant or the
+    record) is saved: ``RecordLockedError`` says who locked it and why. Editing a saved record needs a
+    non-blank ``reason`` and the ``expected_version`` the user loaded; if the stored version moved on meanwhile, ``StaleRecordError`` names who changed it
     and when, and nothing is saved. Returns False when an edit changed nothing (nothing saved).
     """
     reason = (reason or "").strip()
     model = type(instance)
+    lock = active_lock_for(instance)
+    if lock is not None:
+        raise RecordLockedError(lock)
     if instance.pk is None:
         instance.version = 1
         instance.full_clean()

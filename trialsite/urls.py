@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("dosing.urls")),
     path("", include("toxicity.urls")),
     path("", include("efficacy.urls")),
+    path("data/", include("core.data_management.urls")),
     path("", include("core.urls")),
 ]

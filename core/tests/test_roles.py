@@ -15,8 +15,9 @@ def test_each_role_group_has_exactly_its_declared_permissions():
         assert {f"{p.content_type.app_label}.{p.codename}" for p in perms} == set(declared), role
 
 
-def test_monitor_is_read_only():
-    assert all(p.split(".")[1].startswith("view_") for p in roles.ROLE_PERMISSIONS[roles.MONITOR])
+def test_monitor_writes_no_clinical_data_only_queries_and_source_verification():
+    writes = {p for p in roles.ROLE_PERMISSIONS[roles.MONITOR] if not p.split(".")[1].startswith("view_")}
+    assert writes == {"core.raise_query", "core.verify_source"}
 
 
 def test_create_demo_users_gives_one_user_per_role(settings, capsys):
