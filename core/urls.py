@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("health/tasks/", views.task_health, name="task_health"),
+    path("health/tasks.csv", views.task_health_csv, name="task_health_csv"),
 ]

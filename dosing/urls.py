@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import downloads
 
 app_name = "dosing"
 
@@ -8,6 +9,7 @@ DOSE = "participants/<int:pk>/treatment/dose/<str:agent>/<str:phase>/<int:cycle>
 
 urlpatterns = [
     path("participants/<int:pk>/treatment/", views.treatment_calendar, name="treatment_calendar"),
+    path("participants/<int:pk>/treatment.csv", downloads.treatment_calendar_csv, name="treatment_calendar_csv"),
     path("participants/<int:pk>/treatment/height-weight/", views.anthropometrics_create, name="anthropometrics_create"),
     path(
         "participants/<int:pk>/treatment/height-weight/<int:record_pk>/",
@@ -23,6 +25,7 @@ urlpatterns = [
         name="modification_decide",
     ),
     path("participants/<int:pk>/radiotherapy/", views.radiotherapy, name="radiotherapy"),
+    path("participants/<int:pk>/radiotherapy/brachytherapy.csv", downloads.radiotherapy_csv, name="radiotherapy_csv"),
     path("participants/<int:pk>/radiotherapy/course/", views.radiotherapy_course, name="radiotherapy_course"),
     path("participants/<int:pk>/radiotherapy/brachytherapy/new/", views.brachy_create, name="brachy_create"),
     path(
@@ -31,5 +34,7 @@ urlpatterns = [
         name="brachy_update",
     ),
     path("treatment/due/", views.doses_due, name="doses_due"),
+    path("treatment/due.csv", downloads.doses_due_csv, name="doses_due_csv"),
     path("treatment/deviations/", views.deviations, name="deviations"),
+    path("treatment/deviations.csv", downloads.deviations_csv, name="deviations_csv"),
 ]

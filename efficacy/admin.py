@@ -3,7 +3,7 @@ forms, which ask for a reason and check the version)."""
 
 from django.contrib import admin
 
-from core.admin import ReadOnlyHistoryAdmin
+from core.admin import ReadOnlyHistoryAdmin, export_selected_as_csv
 
 from .models import (
     FollowUpStatus,
@@ -59,6 +59,7 @@ class SimonDecisionNoticeAdmin(admin.ModelAdmin):
     """Operational, not clinical (no history): read-only as well."""
 
     list_display = ("stage", "status", "evaluable", "responders", "reached_at", "notified_at")
+    actions = [export_selected_as_csv]
 
     def has_add_permission(self, request):
         return False

@@ -4,11 +4,13 @@ term search."""
 from django.urls import path
 
 from ..views import adverse_events as views
+from ..views import downloads
 
 AE = "participants/<int:pk>/adverse-events/<int:ae_pk>/"
 
 urlpatterns = [
     path("participants/<int:pk>/adverse-events/", views.ae_list, name="ae_list"),
+    path("participants/<int:pk>/adverse-events.csv", downloads.ae_list_csv, name="ae_list_csv"),
     path("participants/<int:pk>/adverse-events/new/", views.ae_create, name="ae_create"),
     path(AE, views.ae_detail, name="ae_detail"),
     path(AE + "edit/", views.ae_update, name="ae_update"),
