@@ -12,7 +12,7 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 COPY --from=assets /build/node_modules/bootstrap/dist ./node_modules/bootstrap/dist
 RUN SECRET_KEY=build-only-collectstatic-key ALLOWED_HOSTS=build python manage.py collectstatic --noinput \
-    && useradd --system --home /app ecrf && mkdir -p /app/var && chown -R ecrf /app/var
+    && useradd --system --home /app ecrf && mkdir -p /app/var/exports && chown -R ecrf /app/var
 USER ecrf
 EXPOSE 8000
 CMD ["gunicorn", "trialsite.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -35,3 +35,8 @@ def send_worklist_digest() -> int:
     if not settings.WORKLIST_DIGEST_ENABLED:
         return 0
     return send_worklist_digests(today=timezone.localdate(), now=timezone.now())
+
+# Tasks of the data-management package, registered with the worker through this module (Celery's
+# autodiscovery looks only at each app's ``tasks`` module).
+from .data_management.exports.tasks import run_export  # noqa: E402, F401
+from .data_management.queries.tasks import run_edit_checks  # noqa: E402, F401

@@ -1,6 +1,7 @@
 """Reads for the home page: the coordinator's worklist, the investigator's queue of signatures and
 decisions, and the read-only overview of data managers and monitors (issue 6, "The coordinator
-worklist").
+worklist"); with the data queries of issue 8 (to answer for the site, awaiting closure and by age
+for monitors and data managers).
 
 Every line says what is due, for whom and why, and links to the form that clears it. The lines are
 read from what the other apps already compute - the visit flags the daily task ``flag_visits_due``
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch
 from django.urls import NoReverseMatch, reverse
 
+from core.data_management.queries import selectors as query_selectors
+from core.models import DataQuery
 from dosing.models import Decision, DoseModification
 from dosing.selectors import calendar as dose_calendar
 from enrollment.models import (
@@ -390,6 +393,63 @@ def lab_proposal_lines() -> list[WorkLine]:
     ]
 
 
+# --- data queries ------------------------------------------------------------------------------------
+
+# A query waiting longer than these many days gets a warning badge, then a danger badge.
+QUERY_AGE_WARNING_DAYS = 14
+QUERY_AGE_DANGER_DAYS = 30
+
+
+def _query_line(query: DataQuery, *, now: datetime.datetime, action: str) -> WorkLine:
+    waiting = query_selectors.age_days(query, now)
+    since = query.answered_at if query.status == "answered" and query.answered_at else query.raised_at
+    waited = max((now - since).days, 0)
+    css = DANGER if waited > QUERY_AGE_DANGER_DAYS else WARNING if waited > QUERY_AGE_WARNING_DAYS else INFO
+    what = query.field_label or "the record as a whole"
+    text = query.text if len(query.text) <= 120 else query.text[:119] + "…"
+    return WorkLine(
+        participant_pk=query.participant_id,
+        participant_label=participant_label(query.participant),
+        text=f"Query #{query.pk}: {query.form_label} {query.record_label} — {what}",
+        detail=f"“{text}” raised {query.raised_at.date():%Y-%m-%d} by {query_selectors.user_name(query.raised_by)}, "
+        f"{waiting} day{'s' if waiting != 1 else ''} ago",
+        badge=f"{query.get_status_display()} {waited} d",
+        badge_css=css,
+        url=safe_reverse("dm:query_detail", query_pk=query.pk),
+        action=action,
+        when=since.date(),
+    )
+
+
+def _query_section(key: str, title: str, queries, *, now: datetime.datetime, action: str, more_query: str,
+                   empty_text: str) -> Section:  # fmt: skip
+    """A section of queries (the oldest first): the count and the first MAX_LINES (two queries)."""
+    queries = queries.filter(participant__isnull=False)
+    list_url = safe_reverse("dm:query_list")
+    return Section(
+        key,
+        title,
+        queries.count(),
+        tuple(_query_line(query, now=now, action=action) for query in queries[:MAX_LINES]),
+        more_url=f"{list_url}?{more_query}" if list_url else "",
+        more_text="Query list",
+        empty_text=empty_text,
+    )
+
+
+def queries_to_answer_section(*, now: datetime.datetime) -> Section:
+    """Open queries waiting for the site's answer, the oldest first (coordinators and investigators)."""
+    return _query_section("queries", "Queries to answer", query_selectors.open_queries_oldest_first(), now=now,
+                          action="Answer the query", more_query="status=open", empty_text="No open query")  # fmt: skip
+
+
+def queries_to_close_section(*, now: datetime.datetime) -> Section:
+    """Answered queries waiting for the raiser's side to close or re-open them (monitors, data managers)."""
+    return _query_section("queries_answered", "Answered queries awaiting closure",
+                          query_selectors.answered_queries_oldest_first(), now=now, action="Close or re-open",
+                          more_query="status=answered", empty_text="No answered query waiting")  # fmt: skip
+
+
 # --- the investigator's decisions --------------------------------------------------------------------
 
 
@@ -506,6 +566,7 @@ def coordinator_worklist(*, today: datetime.date, now: datetime.datetime) -> Wor
         _section("ae_signoff", "AEs awaiting investigator sign-off", awaiting_signature_lines(),
                  more_url=safe_reverse("toxicity:dashboard"), more_text="Safety dashboard",
                  empty_text="Nothing awaiting sign-off"),
+        queries_to_answer_section(now=now),
     )
     week_sections = (
         _section("visits_soon", "Visits due soon", visits_soon),
@@ -530,6 +591,7 @@ def investigator_worklist(*, today: datetime.date, now: datetime.datetime) -> Wo
         _section("modifications", "Chemotherapy dose modifications", modification_lines(),
                  empty_text="No decision pending"),
         _section("sae_clocks", "SAE reports to send", sae_clock_lines(now=now), empty_text="No SAE report open"),
+        queries_to_answer_section(now=now),
     )
     return Worklist((Group("decisions", "Awaiting your signature or decision", sections),))
 
@@ -543,10 +605,18 @@ class Overview:
     awaiting_signature: int
     sae_reports_open: int
     lab_proposals: int
+    # Data queries: open ones by how long they have waited, and the answered ones awaiting closure.
+    open_queries_by_age: tuple[tuple[str, int], ...] = ()
+    queries_to_close: Section | None = None
+
+    @property
+    def open_queries(self) -> int:
+        return sum(n for _label, n in self.open_queries_by_age)
 
 
 def overview(*, now: datetime.datetime) -> Overview:
-    """Counts only (five aggregate queries), for the read-only home page."""
+    """Counts (seven aggregate queries) and the answered queries awaiting closure (two more), for the
+    home page of data managers and monitors."""
     by_status = dict(Participant.objects.values_list("status").annotate(n=Count("id")).order_by())
     by_kind = dict(VisitFlag.objects.filter(closed_at__isnull=True).values_list("kind").annotate(n=Count("id")).order_by())
     return Overview(
@@ -555,4 +625,6 @@ def overview(*, now: datetime.datetime) -> Overview:
         awaiting_signature=adverse_events_awaiting_signature().count(),
         sae_reports_open=sum(1 for row in sae_rows(now=now) if row.is_open),
         lab_proposals=LabResult.objects.filter(ae_proposal=AeProposal.PROPOSED).count(),
+        open_queries_by_age=query_selectors.open_counts_by_age(now=now),
+        queries_to_close=queries_to_close_section(now=now),
     )

@@ -97,6 +97,7 @@ def eligibility_panel_lines(participant: Participant) -> list[str]:
 def participant_panels(participant: Participant) -> list[Panel]:
     """The dashboard's form areas, each with what is recorded; areas whose forms come in later
     modules say honestly that nothing is recorded."""
+    from core.data_management.queries.selectors import participant_panel_lines as query_panel_lines
     from dosing.selectors.calendar import treatment_panel_lines
     from efficacy.selectors.panel import response_panel_lines
     from toxicity.selectors.panel import safety_panel_lines
@@ -111,6 +112,7 @@ def participant_panels(participant: Participant) -> list[Panel]:
         Panel("adverse_events", "Adverse events", safety_panel_lines(participant, now=timezone.now()),
               "No adverse events recorded yet."),
         Panel("response", "Tumour response", response_panel_lines(participant), "No tumour assessments recorded yet."),
+        Panel("queries", "Queries", query_panel_lines(participant.pk, now=timezone.now()), "No data queries."),
     ]
 
 

@@ -30,6 +30,6 @@ def test_docker_compose_config_is_valid():
 def test_compose_runs_database_broker_web_worker_and_beat_on_named_volumes():
     services = set(_compose("--services").stdout.split())
     assert {"postgres", "redis", "web", "worker", "beat"} <= services
-    assert set(_compose("--volumes").stdout.split()) == {"postgres-data", "redis-data"}
+    assert set(_compose("--volumes").stdout.split()) == {"postgres-data", "redis-data", "exports"}
     config = _compose().stdout
     assert config.count("healthcheck:") >= 5

@@ -129,6 +129,26 @@ ACCESS = {
     "efficacy:simon_csv": ("get", None, only(INV, DM, MON)),
     "efficacy:survival": ("get", None, only(INV, DM, MON)),
     "efficacy:survival_csv": ("get", "survival_csv", only(INV, DM, MON)),
+    "dm:record": ("get", "crf_record", only(*ALL_ROLES)),
+    "dm:query_list": ("get", None, only(*ALL_ROLES)),
+    "dm:query_list_csv": ("get", None, only(*ALL_ROLES)),
+    "dm:query_detail": ("get", "query", only(*ALL_ROLES)),
+    "dm:participant_queries": ("get", "pk", only(*ALL_ROLES)),
+    # POST only: data managers get 405 for a GET, everyone else 403.
+    "dm:edit_checks_run": ("get", None, {**only(DM), DM: 405}),
+    "dm:participant_monitoring": ("get", "pk", only(*ALL_ROLES)),
+    "dm:participant_monitoring_csv": ("get", "pk", only(*ALL_ROLES)),
+    "dm:sdv_overview": ("get", None, only(*ALL_ROLES)),
+    "dm:sdv_overview_csv": ("get", None, only(*ALL_ROLES)),
+    "dm:lock_list": ("get", None, only(*ALL_ROLES)),
+    "dm:lock_list_csv": ("get", None, only(*ALL_ROLES)),
+    "dm:study_lock": ("get", None, only(DM)),
+    "dm:participant_lock": ("get", "pk", only(DM)),
+    "dm:record_lock": ("get", "crf_record", only(DM)),
+    "dm:lock_release": ("get", "lock", only(DM)),
+    "dm:export_list": ("get", None, only(DM)),
+    "dm:export_status": ("get", "export_job", only(DM)),
+    "dm:export_download": ("get", "export_job", only(DM)),
     # The admin site checks is_staff itself on every one of its pages; no study role is staff.
     "admin:index": ("get", None, everyone(TO_ADMIN_LOGIN)),
 }
@@ -235,6 +255,37 @@ def _efficacy_kwargs(kind: str, coordinator, make_user) -> dict:
     return {"assessment_pk": follow_up.pk}
 
 
+DATA_MANAGEMENT_KINDS = ("crf_record", "lock", "export_job", "query")
+
+
+def _data_management_kwargs(kind: str, participant, consent, make_user) -> dict:
+    """The URL arguments of a data-management page: a CRF record (the participant's consent), an
+    active participant lock, or a finished pseudonymised study export (written to EXPORT_DIR)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    from core.models import DataLock, LockScope
+
+    if kind == "crf_record":
+        return {"content_type_id": ContentType.objects.get_for_model(consent).pk, "object_id": consent.pk}
+    manager = make_user(DM)
+    if kind == "query":
+        from core.data_management.queries.services import query_raise
+
+        query = query_raise(record=consent, field_name="icf_version", text="Which version was signed?",
+                            user=manager, now=timezone.now())  # fmt: skip
+        return {"query_pk": query.pk}
+    if kind == "lock":
+        lock = DataLock.objects.create(scope=LockScope.PARTICIPANT, participant=participant, reason="Interim analysis",
+                                       locked_by=manager, locked_at=timezone.now())  # fmt: skip
+        return {"pk": lock.pk}
+    from core.data_management.exports.services import export_job_create, export_job_run
+
+    job = export_job_create(user=manager, identified=False, now=timezone.now())
+    export_job_run(job_id=job.pk)
+    return {"job_pk": job.pk}
+
+
 def _pattern_names(patterns, namespace=""):
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
@@ -254,7 +305,8 @@ def test_every_url_pattern_is_listed():
 @pytest.mark.django_db
 @pytest.mark.parametrize("visitor", VISITORS)
 @pytest.mark.parametrize("name", sorted(ACCESS))
-def test_access(client, make_user, coordinator, participant, name, visitor):
+def test_access(client, make_user, coordinator, participant, name, visitor, settings, tmp_path):
+    settings.EXPORT_DIR = tmp_path
     method, arguments, expected = ACCESS[name]
     consent = services.consent_record(
         participant=participant, user=coordinator, icf_version="v1", consent_date=participant.screening_date
@@ -270,6 +322,8 @@ def test_access(client, make_user, coordinator, participant, name, visitor):
     }
     if arguments in SAFETY_KINDS:
         kwargs[arguments] = _safety_kwargs(arguments, coordinator, make_user)
+    elif arguments in DATA_MANAGEMENT_KINDS:
+        kwargs[arguments] = _data_management_kwargs(arguments, participant, consent, make_user)
     elif arguments in EFFICACY_KINDS:
         kwargs[arguments] = _efficacy_kwargs(arguments, coordinator, make_user)
     elif arguments not in kwargs:

@@ -26,6 +26,7 @@ grade (a later change of grade supersedes it as usual).
 """
 
 import datetime
+import logging
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -33,6 +34,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.exceptions import RecordLockedError
 from core.services import clinical_record_save
 from dosing.models import DoseStatus
 from dosing.rules.schedule import PlannedDose, ScheduleInputError
@@ -43,6 +45,8 @@ from trialsite.protocol.treatment import TORIPALIMAB
 
 from ..models import AdverseEvent, IraeAction, IraeDecisionStatus, IraeDoseDecision
 from ..rules.irae import IraeDecision, IraeRuleError, steroid_taper_has_failed, toripalimab_action, weeks_since
+
+logger = logging.getLogger(__name__)
 
 # Actions that stop the next toripalimab dose and need the investigator's confirmation.
 HOLDING_ACTIONS = (IraeAction.INTERRUPT, IraeAction.DISCONTINUE)
@@ -230,13 +234,20 @@ def irae_dose_rules_apply(*, participant: Participant, user: AbstractBaseUser | 
 def irae_dose_rules_sweep(*, today: datetime.date) -> int:
     """Apply the rules to every participant with an immune-related AE or an active decision (the
     12-week rules depend on the date). Each participant is its own transaction. Returns the number
-    of decisions created or changed."""
+    of decisions created or changed.
+
+    Locked data (a study, participant or record lock, ``core.models.DataLock``) cannot be written:
+    a participant whose decisions the lock refuses is skipped, with nothing of hers saved, and the
+    sweep carries on with the others; she is caught up by the first sweep after the unlock."""
     with_irae = AdverseEvent.objects.filter(immune_related=True).values_list("participant_id", flat=True)
     with_active = IraeDoseDecision.objects.filter(active=True).values_list("participant_id", flat=True)
     ids = sorted(set(with_irae) | set(with_active))
     count = 0
     for participant in Participant.objects.filter(pk__in=ids).order_by("pk"):
-        count += len(irae_dose_rules_apply(participant=participant, user=None, today=today))
+        try:
+            count += len(irae_dose_rules_apply(participant=participant, user=None, today=today))
+        except RecordLockedError as locked:
+            logger.info("irAE sweep: participant %s skipped, data locked (lock #%s)", participant.pk, locked.lock.pk)
     return count
 
 

@@ -78,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.site",
+                "core.context_processors.query_highlight",
             ],
         },
     },
@@ -149,6 +150,7 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", NODE_MODULES_DIR / "bootstrap" / "dist"),
     ("vendor/chartjs", NODE_MODULES_DIR / "chart.js" / "dist"),
 ]
+EXPORT_DIR = Path(env_str("EXPORT_DIR", str(VAR_DIR / "exports")))  # study exports (ZIPs written by the export job)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

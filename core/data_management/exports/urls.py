@@ -1,5 +1,11 @@
 """URLs of the exports pages (data management)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns: list = [
+    path("exports/", views.export_list, name="export_list"),
+    path("exports/<int:job_pk>/status/", views.export_status, name="export_status"),
+    path("exports/<int:job_pk>/download/", views.export_download, name="export_download"),
+]
