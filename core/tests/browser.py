@@ -12,6 +12,6 @@ def log_in(page, user):
 
 
 def log_out(page):
-    page.locator("#main-nav .dropdown-toggle").click()
+    page.locator("#user-menu").click()
     page.get_by_role("button", name="Log out").click()
     page.get_by_role("heading", name="Log in").wait_for()

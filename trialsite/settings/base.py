@@ -151,6 +151,10 @@ STATICFILES_DIRS = [
     ("vendor/chartjs", NODE_MODULES_DIR / "chart.js" / "dist"),
 ]
 EXPORT_DIR = Path(env_str("EXPORT_DIR", str(VAR_DIR / "exports")))  # study exports (ZIPs written by the export job)
+# SDTM identifiers of the exported domains (core.data_management.exports.sdtm).
+SDTM_STUDY_ID = env_str("SDTM_STUDY_ID", "NCT05084677")
+SDTM_SITE_ID = env_str("SDTM_SITE_ID", "01")
+SDTM_COUNTRY = env_str("SDTM_COUNTRY", "CHN")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
