@@ -205,6 +205,7 @@ else:
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        "control_folder": str(_broker_dir / "control"),  # else Kombu writes ./control in the working directory
     }
     CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'celery-results'}"
 
