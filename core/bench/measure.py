@@ -1,0 +1,189 @@
+"""The benchmark's measurements, each run inside a Django process pointed at one benchmark database
+(``manage.py bench_step``): page server time and query count against a trivial page, the AE CSV
+export against PostgreSQL's COPY, the export's peak memory, and the daily visit-flag task.
+
+Every figure is a ratio or a count measured in the same run as its baseline, so the table does not
+depend on how fast this machine happens to be.
+"""
+
+import csv
+import resource
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Count
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+REPEATS = 7  # timed requests per page, after one warm-up request; the median is reported
+
+
+class _NullSink:
+    """A file-like object that counts what csv.writer gives it and keeps nothing."""
+
+    def __init__(self):
+        self.bytes = 0
+
+    def write(self, text: str) -> int:
+        self.bytes += len(text)
+        return len(text)
+
+
+@dataclass
+class PageFigure:
+    page: str
+    url: str
+    median_ms: float
+    trivial_ms: float
+    ratio: float
+    queries: int
+
+
+def _user(role: str):
+    from django.contrib.auth.models import Group
+
+    user, _ = get_user_model().objects.get_or_create(username=f"bench.{role.lower().replace(' ', '')}")
+    user.groups.set([Group.objects.get(name=role)])
+    return user
+
+
+def _time_get(client: Client, url: str) -> tuple[float, int]:
+    """Median server time (ms) of GET ``url`` and the query count of one request."""
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    times = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        response = client.get(url)
+        if hasattr(response, "streaming_content"):
+            for _chunk in response.streaming_content:
+                pass
+        times.append((time.perf_counter() - start) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    return statistics.median(times), len(queries)
+
+
+def _busiest_participant_id() -> int:
+    from toxicity.models import AdverseEvent
+
+    row = AdverseEvent.objects.values("participant_id").annotate(n=Count("id")).order_by("-n").first()
+    if row is None:
+        from enrollment.models import Participant
+
+        return Participant.objects.filter(enrolment_date__isnull=False).values_list("pk", flat=True).first()
+    return row["participant_id"]
+
+
+def pages() -> list[dict]:
+    """Each page's median server time divided by a trivial logged-in page's, and its query count."""
+    from core import roles
+
+    pid = _busiest_participant_id()
+    targets: list[tuple[str, str, str]] = [
+        ("worklist (coordinator home)", roles.COORDINATOR, reverse("core:home")),
+        ("worklist (investigator home)", roles.INVESTIGATOR, reverse("core:home")),
+        ("participant dashboard", roles.COORDINATOR, reverse("enrollment:participant_detail", args=[pid])),
+        ("toxicity dashboard", roles.INVESTIGATOR, reverse("toxicity:dashboard")),
+        ("Simon page", roles.INVESTIGATOR, reverse("efficacy:simon")),
+        ("survival report", roles.INVESTIGATOR, reverse("efficacy:survival")),
+    ]
+    figures = []
+    clients: dict[str, Client] = {}
+    trivial: dict[str, float] = {}
+    for name, role, url in targets:
+        if role not in clients:
+            client = Client()
+            client.force_login(_user(role))
+            clients[role] = client
+            trivial[role], _ = _time_get(client, reverse("password_change"))
+        median, queries = _time_get(clients[role], url)
+        figures.append(PageFigure(name, url, round(median, 2), round(trivial[role], 2),
+                                  round(median / trivial[role], 2), queries))  # fmt: skip
+    return [asdict(figure) for figure in figures]
+
+
+def ae_export() -> dict:
+    """Rows per second of the study export's AE CSV writer and of PostgreSQL's COPY of the same rows."""
+    from core.data_management.exports.forms import FormTable
+    from toxicity.models import AdverseEvent
+
+    rows = AdverseEvent.objects.count()
+    table = FormTable(AdverseEvent, identified=False)
+    sink = _NullSink()
+    writer = csv.writer(sink)
+    start = time.perf_counter()
+    writer.writerow(table.header)
+    written = 0
+    for row in table.rows():
+        writer.writerow(row)
+        written += 1
+    app_seconds = time.perf_counter() - start
+
+    copy_sink = _NullSink()
+    sql = f"COPY (SELECT * FROM {AdverseEvent._meta.db_table} ORDER BY id) TO STDOUT WITH CSV HEADER"
+    start = time.perf_counter()
+    with connection.cursor() as cursor, cursor.connection.cursor().copy(sql) as copy:
+        for block in copy:
+            copy_sink.write(bytes(block).decode())
+    copy_seconds = time.perf_counter() - start
+    return {
+        "rows": rows,
+        "rows_written": written,
+        "app_rows_per_s": round(written / app_seconds),
+        "copy_rows_per_s": round(rows / copy_seconds),
+        "ratio_of_copy": round((written / app_seconds) / (rows / copy_seconds), 3),
+        "app_seconds": round(app_seconds, 2),
+        "copy_seconds": round(copy_seconds, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def export_memory() -> dict:
+    """Peak resident memory (MB) of a process that writes the AE CSV once (run alone in its process)."""
+    from core.data_management.exports.forms import FormTable
+    from toxicity.models import AdverseEvent
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    table = FormTable(AdverseEvent, identified=False)
+    writer = csv.writer(_NullSink())
+    count = 0
+    for row in table.rows():
+        writer.writerow(row)
+        count += 1
+    return {
+        "rows": count,
+        "rss_before_mb": round(before, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def flags() -> dict:
+    """Wall time and query count of the daily visit-flag task (``flag_visits_due``), twice: the first
+    run opens the flags, the second keeps them."""
+    from enrollment.models import Participant
+    from enrollment.services.visit_flags import flag_visits_due
+
+    today = timezone.localdate()
+    results = {"participants": Participant.objects.filter(enrolment_date__isnull=False).count()}
+    for label in ("first_run", "second_run"):
+        with CaptureQueriesContext(connection) as queries:
+            start = time.perf_counter()
+            flag_visits_due(today=today)
+            seconds = time.perf_counter() - start
+        results[label] = {"seconds": round(seconds, 2), "queries": len(queries)}
+    return results
+
+
+STEPS: dict[str, Callable[[], object]] = {
+    "pages": pages,
+    "ae_export": ae_export,
+    "export_memory": export_memory,
+    "flags": flags,
+}
