@@ -45,8 +45,10 @@ class Command(BaseCommand):
         parser.add_argument("--users", type=int, default=20)
         parser.add_argument("--seconds", type=float, default=20)
         parser.add_argument("--skip", default="", help="comma-separated parts to skip: pages,export,flags,load")
+        parser.add_argument("--reuse", action="store_true", help="keep the seeded databases of an earlier run")
 
-    def handle(self, *args, sizes, ae_rows, flags_sizes, users, seconds, skip, **options):
+    def handle(self, *args, sizes, ae_rows, flags_sizes, users, seconds, skip, reuse, **options):
+        self.reuse = reuse
         self.admin_url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
         skipped = {part.strip() for part in skip.split(",") if part.strip()}
         sizes_list = [int(value) for value in sizes.split(",")]
@@ -105,6 +107,8 @@ class Command(BaseCommand):
         return url.replace("postgres://", "postgresql://", 1)
 
     def _fresh_seeded(self, size: int) -> str:
+        if self.reuse:
+            return self._db_url(f"bench_n{size}")
         url = self._fresh_db(f"bench_n{size}")
         began = time.perf_counter()
         self._run(url, "seed_demo", "--participants", str(size), "--seed", "7", "--force")
@@ -118,13 +122,13 @@ class Command(BaseCommand):
         env.pop("REDIS_URL", None)  # no broker needed; the cache is local memory
         return env
 
-    def _run(self, url: str, *command: str) -> str:
-        done = subprocess.run([sys.executable, "manage.py", *command], env=self._env(url), check=True,
+    def _run(self, url: str, *command: str, env: dict | None = None) -> str:
+        done = subprocess.run([sys.executable, "manage.py", *command], env=env or self._env(url), check=True,
                               capture_output=True, text=True, cwd=settings.BASE_DIR)  # fmt: skip
         return done.stdout
 
-    def _step(self, url: str, step: str, *arguments: str) -> dict:
-        output = self._run(url, "bench_step", step, *arguments)
+    def _step(self, url: str, step: str, *arguments: str, env: dict | None = None) -> dict:
+        output = self._run(url, "bench_step", step, *arguments, env=env)
         result = json.loads(output.strip().splitlines()[-1])
         self.stdout.write(f"{step} {' '.join(arguments)}: {json.dumps(result)[:200]}")
         return result
@@ -135,7 +139,9 @@ class Command(BaseCommand):
                         ALLOWED_HOSTS="127.0.0.1", DJANGO_SECURE_SSL_REDIRECT="0", LOG_LEVEL="WARNING")  # fmt: skip
         subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, check=True,
                        cwd=settings.BASE_DIR)  # fmt: skip
-        cookie = self._step(url, "session", "--role", "Study coordinator")["cookie"]
+        # The session is made with the server's SECRET_KEY (its auth hash is signed with it).
+        session_env = self._env(url, SECRET_KEY=env["SECRET_KEY"])
+        cookie = self._step(url, "session", "--role", "Study coordinator", env=session_env)["cookie"]
         port = _free_port()
         gunicorn = Path(sys.executable).with_name("gunicorn")
         server = subprocess.Popen(
@@ -152,7 +158,11 @@ class Command(BaseCommand):
             )  # fmt: skip
         finally:
             server.terminate()
-            server.wait(timeout=30)
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
         result = json.loads(done.stdout.strip().splitlines()[-1])
         result["server"] = "gunicorn, 2 workers x 4 threads, production settings, PostgreSQL"
         self.stdout.write(f"load: {json.dumps(result)}")

@@ -51,12 +51,15 @@ def _inflate_aes(target: int) -> dict:
     missing = target - current
     if missing > 0:
         copies = -(-missing // current)
-        selected = ", ".join("number + k * 100000" if column == "number" else column for column in columns)
+        # AE numbers are small integers (< 32,768): each copy k is numbered k * 250 above the original.
+        if copies > 130:
+            raise CommandError(f"{current} AEs are too few to copy to {target}: seed with --ae-per-participant.")
+        selected = ", ".join("number + k * 250" if column == "number" else column for column in columns)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} ({', '.join(columns)}) "
                 f"SELECT {selected} FROM {table} CROSS JOIN generate_series(1, %s) AS k "
-                f"WHERE number < 100000 ORDER BY k, id LIMIT %s",
+                f"WHERE number < 250 ORDER BY k, id LIMIT %s",
                 [copies, missing],
             )
             cursor.execute(f"ANALYZE {table}")
