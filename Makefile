@@ -27,7 +27,13 @@ demo-users: migrate
 
 # Web server, Celery worker and Celery beat together; Ctrl-C stops all three.
 run: demo-users
+	$(PY) manage.py seed_demo --participants 30 --seed 1 --if-empty
 	$(PY) manage.py serve --host $(HOST) --port $(PORT)
+
+# A synthetic study (demo mode only): `make seed N=1000 SEED=2` adds N screened patients.
+.PHONY: seed
+seed: demo-users
+	$(PY) manage.py seed_demo --participants $(or $(N),100) --seed $(or $(SEED),1) --append
 
 test: install
 	$(PY) -m pytest

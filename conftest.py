@@ -73,3 +73,12 @@ def page(live_server, monkeypatch):
         finally:
             context.close()
             browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_background_job_monitor(monkeypatch):
+    """Each test starts with no remembered broker state (core.faults caches it for 30 s per process),
+    so a test that saw the broker down does not leave the banner on for the next ones."""
+    from core import faults
+
+    monkeypatch.setattr(faults, "_monitor", faults._Monitor())

@@ -22,6 +22,7 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from .csv_stream import CHUNK_SIZE, csv_response
+from .models import Site, SiteMembership
 
 logger = logging.getLogger(__name__)
 
@@ -130,3 +131,24 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Study sites (core.sites) -------------------------------------------------------------------------
+
+
+class SiteMembershipInline(admin.TabularInline):
+    model = SiteMembership
+    extra = 1
+    raw_id_fields = ("user",)
+    verbose_name = "member"
+    verbose_name_plural = "Members (they see this site's participants)"
+
+
+@admin.register(Site)
+class SiteAdmin(SimpleHistoryAdmin):
+    """Sites and who works at each. Once a site exists, users see only their sites' participants
+    (``core.sites``); give ``core.view_all_sites`` to sponsor-side users who must see every site."""
+
+    list_display = ("code", "name")
+    search_fields = ("code", "name")
+    inlines = [SiteMembershipInline]

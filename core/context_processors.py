@@ -1,5 +1,6 @@
-"""Values every page shows: the trial's name and the inactivity timeout; and, on a record's page
-opened from a data query (``?query=<id>``), the queried field to highlight."""
+"""Values every page shows: the trial's name and the inactivity timeout; on a record's page opened
+from a data query (``?query=<id>``), the queried field to highlight; and, while the Celery broker is
+down, the background-jobs banner."""
 
 from django.conf import settings
 
@@ -27,3 +28,16 @@ def query_highlight(request):
 
     highlight = highlight_for(int(raw), path=request.path)
     return {"query_highlight": highlight} if highlight is not None else {}
+
+
+def background_jobs(request):
+    """``background_jobs_down`` (a ``core.faults.BackgroundJobs``) for logged-in users while the
+    Celery broker is unreachable, shown as a banner by ``templates/core/_background_banner.html``;
+    nothing otherwise. The broker is asked at most every 30 seconds per process, with a short timeout."""
+    user = getattr(request, "user", None) if request is not None else None
+    if user is None or not user.is_authenticated:
+        return {}
+    from .faults import background_jobs as broker_state
+
+    state = broker_state()
+    return {} if state.reachable else {"background_jobs_down": state}

@@ -2,8 +2,9 @@
 
 Each active user of the "Study coordinator" group with an email address gets a plain-text summary
 of the worklist (``core.worklist.coordinator_worklist``): each section's count and its first
-lines, with the path of the page that clears each line. The worklist is study-wide, so it is read
-once and the same summary goes to every coordinator. Sent through Django's email backend (the
+lines, with the path of the page that clears each line. The worklist is read once per set of sites
+(``core.sites``: a coordinator gets her own sites' participants only); in a single-centre study that
+is once, and the same summary goes to every coordinator. Sent through Django's email backend (the
 console backend in demo mode); switched on by the ``WORKLIST_DIGEST_ENABLED`` setting, checked by
 the task ``core.tasks.send_worklist_digest``.
 """
@@ -16,6 +17,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 
 from .roles import COORDINATOR
+from .sites import site_access
 from .worklist import coordinator_worklist
 
 # Lines per section in the email (the page shows more).
@@ -40,7 +42,7 @@ def digest_subject(*, today: datetime.date, count: int) -> str:
 
 def digest_body(*, today: datetime.date, now: datetime.datetime, worklist=None, user=None) -> str:
     """The plain-text summary of the coordinator worklist on ``today``."""
-    worklist = worklist or coordinator_worklist(today=today, now=now)
+    worklist = worklist or coordinator_worklist(today=today, now=now, user=user)
     return render_to_string(
         "core/digest_email.txt",
         {"worklist": worklist, "today": today, "user": user, "lines": DIGEST_LINES, "trial_name": settings.TRIAL_NAME},
@@ -53,12 +55,15 @@ def send_worklist_digests(*, today: datetime.date, now: datetime.datetime) -> in
     recipients = list(digest_recipients())
     if not recipients:
         return 0
-    worklist = coordinator_worklist(today=today, now=now)
-    subject = digest_subject(today=today, count=worklist.count)
-    messages = [
-        EmailMessage(subject=subject, body=digest_body(today=today, now=now, worklist=worklist, user=user),
-                     to=[user.email])
-        for user in recipients
-    ]
+    worklists = {}  # one per set of sites the recipients see
+    messages = []
+    for user in recipients:
+        access = site_access(user)
+        if access not in worklists:
+            worklists[access] = coordinator_worklist(today=today, now=now, user=user)
+        worklist = worklists[access]
+        messages.append(EmailMessage(subject=digest_subject(today=today, count=worklist.count),
+                                     body=digest_body(today=today, now=now, worklist=worklist, user=user),
+                                     to=[user.email]))  # fmt: skip
     with get_connection() as connection:
         return connection.send_messages(messages) or 0

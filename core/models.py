@@ -251,3 +251,42 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"Study export #{self.pk} ({self.get_status_display()})"
+
+
+# --- Study sites (issue 9) -------------------------------------------------------------------------
+# Optional: with no Site row the study is single-centre and nothing is restricted. Once sites exist,
+# each participant belongs to one site and a user sees only the participants of their own sites
+# (``core.sites`` has the rules, ``core.site_access`` enforces them on every participant URL).
+
+
+class Site(models.Model):
+    """A centre that recruits and follows participants. Created and staffed in the admin."""
+
+    code = models.CharField(max_length=20, unique=True, help_text="Short code, e.g. 01 or SH-FDU.")
+    name = models.CharField(max_length=200)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+        permissions = [("view_all_sites", "Can see the participants of every site")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class SiteMembership(models.Model):
+    """A user works at a site: they see (and register) that site's participants. Audited, so the
+    audit trail says who gave whom access to which site, and when."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="site_memberships")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="memberships")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["site__code", "user__username"]
+        constraints = [models.UniqueConstraint(fields=["user", "site"], name="site_membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.site.code}"

@@ -9,6 +9,8 @@ from django.views.decorators.http import require_GET
 
 from enrollment.selectors import participant_list
 
+from .sites import sees_all_sites
+
 
 @permission_required("enrollment.view_participant", raise_exception=True)
 def home(request):
@@ -24,19 +26,20 @@ def home(request):
     is_investigator = user.has_perm("toxicity.sign_adverseevent") or user.has_perm("enrollment.sign_eligibility")
     records_data = user.has_perm("enrollment.add_visit")
     context = {
-        "recent_participants": participant_list()[:10],
+        "recent_participants": participant_list(user=user)[:10],
         "today": today,
-        "investigator_worklist": worklist.investigator_worklist(today=today, now=now) if is_investigator else None,
-        "coordinator_worklist": worklist.coordinator_worklist(today=today, now=now) if records_data else None,
-        "overview": None if (is_investigator or records_data) else worklist.overview(now=now),
+        "investigator_worklist": worklist.investigator_worklist(today=today, now=now, user=user) if is_investigator else None,
+        "coordinator_worklist": worklist.coordinator_worklist(today=today, now=now, user=user) if records_data else None,
+        "overview": None if (is_investigator or records_data) else worklist.overview(now=now, user=user),
         "simon_notices": _simon_notices(user, now),
     }
     return render(request, "core/home.html", context)
 
 
 def _simon_notices(user, now):
-    """Decision points of the Simon design reached in the last 30 days, for those who see the monitor."""
-    if not user.has_perm("efficacy.view_efficacy_report"):
+    """Decision points of the Simon design reached in the last 30 days, for those who see the monitor
+    (which is for users who see every site, ``core.site_access.ALL_SITES_ONLY``)."""
+    if not user.has_perm("efficacy.view_efficacy_report") or not sees_all_sites(user):
         return []
     from efficacy.selectors.simon import open_simon_notices
 
@@ -47,14 +50,23 @@ def _simon_notices(user, now):
 @never_cache
 @require_GET
 def health(request):
-    """Liveness and database reachability, for load balancers and container health checks."""
+    """Liveness and database reachability, for load balancers and container health checks.
+
+    Only the database makes the web unhealthy (503). A broker that does not answer adds
+    ``"broker": "down"`` with a 200: pages and saves still work, background jobs catch up once it is
+    back (``core.faults``; this check, probed every few seconds, is also what starts that catch-up)."""
+    from .faults import background_jobs
+
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception:  # any database failure makes the process unhealthy  # noqa: BLE001
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    payload = {"status": "ok", "database": "ok"}
+    if not background_jobs(max_age_seconds=0).reachable:
+        payload["broker"] = "down"
+    return JsonResponse(payload)
 
 
 @permission_required("core.view_taskrun", raise_exception=True)
@@ -62,13 +74,15 @@ def health(request):
 @require_GET
 def task_health(request):
     """Data managers' health page: each periodic task's schedule and last runs (red when a daily task
-    has not succeeded for more than TASK_STALE_HOURS), and whether the Celery broker is reachable."""
+    has not succeeded for more than TASK_STALE_HOURS), and whether the Celery broker is reachable
+    (asked now; since when it is down; a reachable broker catches up what an outage left unsent)."""
     from django.conf import settings
     from django.utils import timezone
 
-    from .task_monitor import broker_reachable
+    from .faults import background_jobs
     from .task_monitor import task_health as task_health_rows
 
+    jobs = background_jobs(max_age_seconds=0)
     rows = task_health_rows(now=timezone.now())
     return render(
         request,
@@ -77,7 +91,8 @@ def task_health(request):
             "rows": rows,
             "stale_count": sum(1 for row in rows if row.stale),
             "stale_hours": settings.TASK_STALE_HOURS,
-            "broker_reachable": broker_reachable(),
+            "broker_reachable": jobs.reachable,
+            "broker_down_since": jobs.down_since,
         },
     )
 

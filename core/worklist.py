@@ -10,6 +10,9 @@ selectors - so the worklist never holds a rule of its own except the pre-dose la
 
 Query counts are bounded: each section is one or a few study-wide queries (with ``select_related``
 / ``prefetch_related``), never one query per participant.
+
+With study sites configured (``core.sites``) every section and count covers only the participants of
+the ``user``'s sites (``user=None``: the whole study, e.g. for a system caller).
 """
 
 import datetime
@@ -21,6 +24,7 @@ from django.urls import NoReverseMatch, reverse
 
 from core.data_management.queries import selectors as query_selectors
 from core.models import DataQuery
+from core.sites import restrict_to_user_sites
 from dosing.models import Decision, DoseModification
 from dosing.selectors import calendar as dose_calendar
 from enrollment.models import (
@@ -170,10 +174,10 @@ def _flag_order(flag: VisitFlag) -> tuple:
     return (2, flag.window_start.toordinal(), participant_label(flag.participant))
 
 
-def visit_lines(*, today: datetime.date) -> tuple[list[WorkLine], list[WorkLine]]:
+def visit_lines(*, today: datetime.date, user=None) -> tuple[list[WorkLine], list[WorkLine]]:
     """The open visit flags (one query): (overdue and due now, due soon). A flag is what the daily
     task ``flag_visits_due`` found; once a visit is recorded its flag closes at the task's next run."""
-    flags = VisitFlag.objects.filter(closed_at__isnull=True).select_related("participant")
+    flags = restrict_to_user_sites(VisitFlag.objects.filter(closed_at__isnull=True), user).select_related("participant")
     labels = _visit_labels()
     flags = sorted(flags, key=_flag_order)
     now_lines = [_flag_line(f, labels, today) for f in flags if f.kind in (FlagKind.OVERDUE, FlagKind.DUE_NOW)]
@@ -227,12 +231,12 @@ def _dose_line(item: dose_calendar.DueDose) -> WorkLine:
     )
 
 
-def due_doses(*, today: datetime.date) -> tuple[list[dose_calendar.DueDose], list[dose_calendar.DueDose]]:
+def due_doses(*, today: datetime.date, user=None) -> tuple[list[dose_calendar.DueDose], list[dose_calendar.DueDose]]:
     """Doses not recorded (study-wide, ``doses_due``): (due today or before and still to act on -
     overdue, due, held or awaiting a decision -, due in the rest of the week)."""
     week_end = today + datetime.timedelta(days=WEEK_DAYS - 1)
     recent, overdue = dose_calendar.doses_due(
-        start=today - datetime.timedelta(days=DOSES_LOOKBACK_DAYS), end=week_end, today=today
+        start=today - datetime.timedelta(days=DOSES_LOOKBACK_DAYS), end=week_end, today=today, user=user
     )
     now = overdue + [item for item in recent if item.row.dose.due <= today]
     later = [item for item in recent if item.row.dose.due > today]
@@ -293,12 +297,12 @@ def labs_needed(doses: list[dose_calendar.DueDose], *, today: datetime.date, day
 # --- missing forms -----------------------------------------------------------------------------------
 
 
-def missing_form_lines(*, today: datetime.date) -> tuple[list[WorkLine], int]:
+def missing_form_lines(*, today: datetime.date, user=None) -> tuple[list[WorkLine], int]:
     """One line per done visit with expected forms neither entered nor marked not done (from the
     study-wide ``enrollment.selectors.missing_forms_report``, oldest visit first), and the number of
     missing forms in all. The line links to the visit's forms page, where each form is entered or
     marked not done."""
-    rows = missing_forms_report(today=today)
+    rows = missing_forms_report(today=today, user=user)
     by_visit: dict[int, list] = defaultdict(list)
     for row in rows:
         by_visit[row.visit_id].append(row)
@@ -325,10 +329,10 @@ def missing_form_lines(*, today: datetime.date) -> tuple[list[WorkLine], int]:
 # --- safety ------------------------------------------------------------------------------------------
 
 
-def awaiting_signature_lines() -> list[WorkLine]:
+def awaiting_signature_lines(*, user=None) -> list[WorkLine]:
     """AEs without the investigator's signature at their current version (one query)."""
     events = (
-        adverse_events_awaiting_signature()
+        restrict_to_user_sites(adverse_events_awaiting_signature(), user)
         .select_related("participant", "term")
         .order_by("onset_date", "participant__study_number", "number")
     )
@@ -348,7 +352,7 @@ def awaiting_signature_lines() -> list[WorkLine]:
     ]
 
 
-def sae_clock_lines(*, now: datetime.datetime) -> list[WorkLine]:
+def sae_clock_lines(*, now: datetime.datetime, user=None) -> list[WorkLine]:
     """SAE reports not yet sent, with their 24-hour clock (open, overdue, or awareness time missing)."""
     css = {"overdue": DANGER, "no_awareness": DANGER, "open": WARNING}
     return [
@@ -363,16 +367,16 @@ def sae_clock_lines(*, now: datetime.datetime) -> list[WorkLine]:
             action="Open the AE",
             when=row.onset_date,
         )
-        for row in sae_rows(now=now)
+        for row in sae_rows(now=now, user=user)
         if row.is_open
     ]
 
 
-def lab_proposal_lines() -> list[WorkLine]:
+def lab_proposal_lines(*, user=None) -> list[WorkLine]:
     """Graded lab values that propose an adverse event the coordinator has not yet confirmed or
     dismissed (one query)."""
     results = (
-        LabResult.objects.filter(ae_proposal=AeProposal.PROPOSED)
+        restrict_to_user_sites(LabResult.objects.filter(ae_proposal=AeProposal.PROPOSED), user, lookup="panel__participant")
         .select_related("panel__participant")
         .order_by("panel__collected_on", "panel_id", "id")
     )
@@ -422,9 +426,9 @@ def _query_line(query: DataQuery, *, now: datetime.datetime, action: str) -> Wor
 
 
 def _query_section(key: str, title: str, queries, *, now: datetime.datetime, action: str, more_query: str,
-                   empty_text: str) -> Section:  # fmt: skip
+                   empty_text: str, user=None) -> Section:  # fmt: skip
     """A section of queries (the oldest first): the count and the first MAX_LINES (two queries)."""
-    queries = queries.filter(participant__isnull=False)
+    queries = restrict_to_user_sites(queries.filter(participant__isnull=False), user)
     list_url = safe_reverse("dm:query_list")
     return Section(
         key,
@@ -437,29 +441,31 @@ def _query_section(key: str, title: str, queries, *, now: datetime.datetime, act
     )
 
 
-def queries_to_answer_section(*, now: datetime.datetime) -> Section:
+def queries_to_answer_section(*, now: datetime.datetime, user=None) -> Section:
     """Open queries waiting for the site's answer, the oldest first (coordinators and investigators)."""
     return _query_section("queries", "Queries to answer", query_selectors.open_queries_oldest_first(), now=now,
-                          action="Answer the query", more_query="status=open", empty_text="No open query")  # fmt: skip
+                          action="Answer the query", more_query="status=open", empty_text="No open query",
+                          user=user)  # fmt: skip
 
 
-def queries_to_close_section(*, now: datetime.datetime) -> Section:
+def queries_to_close_section(*, now: datetime.datetime, user=None) -> Section:
     """Answered queries waiting for the raiser's side to close or re-open them (monitors, data managers)."""
     return _query_section("queries_answered", "Answered queries awaiting closure",
                           query_selectors.answered_queries_oldest_first(), now=now, action="Close or re-open",
-                          more_query="status=answered", empty_text="No answered query waiting")  # fmt: skip
+                          more_query="status=answered", empty_text="No answered query waiting", user=user)  # fmt: skip
 
 
 # --- the investigator's decisions --------------------------------------------------------------------
 
 
-def eligibility_signature_lines() -> list[WorkLine]:
+def eligibility_signature_lines(*, user=None) -> list[WorkLine]:
     """Participants in screening whose screening is eligible (as last evaluated when it was saved),
     with an active consent and no signature on the screening as it stands: they wait for the
     investigator's signature (``enrollment.selectors.eligibility_state``'s ``can_sign``, set-based:
     three queries whatever the number of participants)."""
     participants = (
-        Participant.objects.filter(status=ParticipantStatus.SCREENING, screening__eligible=True)
+        restrict_to_user_sites(Participant.objects.all(), user, lookup="")
+        .filter(status=ParticipantStatus.SCREENING, screening__eligible=True)
         .select_related("screening")
         .prefetch_related(
             Prefetch("consents", queryset=Consent.objects.order_by("-consent_date", "-id")),
@@ -492,10 +498,10 @@ def eligibility_signature_lines() -> list[WorkLine]:
     return lines
 
 
-def irae_decision_lines() -> list[WorkLine]:
+def irae_decision_lines(*, user=None) -> list[WorkLine]:
     """irAE dose decisions in force that await the investigator (PROTOCOL §3 irAE table; one query)."""
     lines = []
-    for decision in pending_irae_decisions():
+    for decision in restrict_to_user_sites(pending_irae_decisions(), user):
         target = target_label(decision)
         lines.append(
             WorkLine(
@@ -513,11 +519,11 @@ def irae_decision_lines() -> list[WorkLine]:
     return lines
 
 
-def modification_lines() -> list[WorkLine]:
+def modification_lines(*, user=None) -> list[WorkLine]:
     """Chemotherapy dose modifications recommended by the rules and awaiting the investigator
     (PROTOCOL §3; one query)."""
     reviews = (
-        DoseModification.objects.filter(decision=Decision.PENDING)
+        restrict_to_user_sites(DoseModification.objects.filter(decision=Decision.PENDING), user)
         .select_related("participant")
         .order_by("assessed_on", "id")
     )
@@ -541,14 +547,14 @@ def modification_lines() -> list[WorkLine]:
 # --- the worklists -----------------------------------------------------------------------------------
 
 
-def coordinator_worklist(*, today: datetime.date, now: datetime.datetime) -> Worklist:
+def coordinator_worklist(*, today: datetime.date, now: datetime.datetime, user=None) -> Worklist:
     """What the coordinator must do today and this week, study-wide: visits overdue or due (from the
     visit flags), doses due with their holds, labs needed before a dose, missing forms, AEs awaiting
     the investigator, SAE reporting clocks and lab values proposed as AEs."""
-    visits_now, visits_soon = visit_lines(today=today)
-    doses_now, doses_later = due_doses(today=today)
+    visits_now, visits_soon = visit_lines(today=today, user=user)
+    doses_now, doses_later = due_doses(today=today, user=user)
     labs = labs_needed(doses_now + doses_later, today=today)
-    missing, missing_count = missing_form_lines(today=today)
+    missing, missing_count = missing_form_lines(today=today, user=user)
     doses_url = safe_reverse("dosing:doses_due")
     today_sections = (
         _section("visits_now", "Visits overdue or due now", visits_now,
@@ -556,17 +562,18 @@ def coordinator_worklist(*, today: datetime.date, now: datetime.datetime) -> Wor
         _section("doses_now", "Doses due today or overdue", [_dose_line(i) for i in doses_now],
                  more_url=doses_url, more_text="Doses due"),
         _section("labs", "Labs needed before a dose", labs),
-        _section("sae_clocks", "SAE reports to send", sae_clock_lines(now=now), empty_text="No SAE report open"),
-        _section("lab_proposals", "Lab values proposed as adverse events", lab_proposal_lines(),
+        _section("sae_clocks", "SAE reports to send", sae_clock_lines(now=now, user=user),
+                 empty_text="No SAE report open"),
+        _section("lab_proposals", "Lab values proposed as adverse events", lab_proposal_lines(user=user),
                  more_url=safe_reverse("toxicity:lab_proposals"), more_text="Lab proposals",
                  empty_text="Nothing to confirm"),
         _section("missing_forms", "Visits with missing forms", missing,
                  more_url=safe_reverse("enrollment:missing_forms"), more_text="Missing-forms report",
                  empty_text="No forms missing", note=f"{missing_count} form(s) missing in all." if missing else ""),
-        _section("ae_signoff", "AEs awaiting investigator sign-off", awaiting_signature_lines(),
+        _section("ae_signoff", "AEs awaiting investigator sign-off", awaiting_signature_lines(user=user),
                  more_url=safe_reverse("toxicity:dashboard"), more_text="Safety dashboard",
                  empty_text="Nothing awaiting sign-off"),
-        queries_to_answer_section(now=now),
+        queries_to_answer_section(now=now, user=user),
     )
     week_sections = (
         _section("visits_soon", "Visits due soon", visits_soon),
@@ -579,19 +586,21 @@ def coordinator_worklist(*, today: datetime.date, now: datetime.datetime) -> Wor
     ))
 
 
-def investigator_worklist(*, today: datetime.date, now: datetime.datetime) -> Worklist:
+def investigator_worklist(*, today: datetime.date, now: datetime.datetime, user=None) -> Worklist:
     """What awaits the investigator's signature or decision: eligibility signatures, AEs to sign,
     irAE dose decisions, chemotherapy dose modifications, and the SAE reporting clocks."""
     sections = (
-        _section("eligibility", "Eligibility to sign", eligibility_signature_lines(), empty_text="Nothing to sign"),
-        _section("ae_signoff", "Adverse events to sign", awaiting_signature_lines(), empty_text="Nothing to sign",
+        _section("eligibility", "Eligibility to sign", eligibility_signature_lines(user=user),
+                 empty_text="Nothing to sign"),
+        _section("ae_signoff", "Adverse events to sign", awaiting_signature_lines(user=user), empty_text="Nothing to sign",
                  more_url=safe_reverse("toxicity:dashboard"), more_text="Safety dashboard"),
-        _section("irae_decisions", "irAE dose decisions (toripalimab)", irae_decision_lines(),
+        _section("irae_decisions", "irAE dose decisions (toripalimab)", irae_decision_lines(user=user),
                  empty_text="No decision pending"),
-        _section("modifications", "Chemotherapy dose modifications", modification_lines(),
+        _section("modifications", "Chemotherapy dose modifications", modification_lines(user=user),
                  empty_text="No decision pending"),
-        _section("sae_clocks", "SAE reports to send", sae_clock_lines(now=now), empty_text="No SAE report open"),
-        queries_to_answer_section(now=now),
+        _section("sae_clocks", "SAE reports to send", sae_clock_lines(now=now, user=user),
+                 empty_text="No SAE report open"),
+        queries_to_answer_section(now=now, user=user),
     )
     return Worklist((Group("decisions", "Awaiting your signature or decision", sections),))
 
@@ -614,17 +623,21 @@ class Overview:
         return sum(n for _label, n in self.open_queries_by_age)
 
 
-def overview(*, now: datetime.datetime) -> Overview:
+def overview(*, now: datetime.datetime, user=None) -> Overview:
     """Counts (seven aggregate queries) and the answered queries awaiting closure (two more), for the
     home page of data managers and monitors."""
-    by_status = dict(Participant.objects.values_list("status").annotate(n=Count("id")).order_by())
-    by_kind = dict(VisitFlag.objects.filter(closed_at__isnull=True).values_list("kind").annotate(n=Count("id")).order_by())
+    participants = restrict_to_user_sites(Participant.objects.all(), user, lookup="")
+    by_status = dict(participants.values_list("status").annotate(n=Count("id")).order_by())
+    flags = restrict_to_user_sites(VisitFlag.objects.filter(closed_at__isnull=True), user)
+    by_kind = dict(flags.values_list("kind").annotate(n=Count("id")).order_by())
     return Overview(
         participants_by_status=tuple((label, by_status.get(value, 0)) for value, label in ParticipantStatus.choices),
         flags_by_kind=tuple((label, by_kind.get(value, 0)) for value, label in reversed(FlagKind.choices)),
-        awaiting_signature=adverse_events_awaiting_signature().count(),
-        sae_reports_open=sum(1 for row in sae_rows(now=now) if row.is_open),
-        lab_proposals=LabResult.objects.filter(ae_proposal=AeProposal.PROPOSED).count(),
-        open_queries_by_age=query_selectors.open_counts_by_age(now=now),
-        queries_to_close=queries_to_close_section(now=now),
+        awaiting_signature=restrict_to_user_sites(adverse_events_awaiting_signature(), user).count(),
+        sae_reports_open=sum(1 for row in sae_rows(now=now, user=user) if row.is_open),
+        lab_proposals=restrict_to_user_sites(
+            LabResult.objects.filter(ae_proposal=AeProposal.PROPOSED), user, lookup="panel__participant"
+        ).count(),
+        open_queries_by_age=query_selectors.open_counts_by_age(now=now, user=user),
+        queries_to_close=queries_to_close_section(now=now, user=user),
     )

@@ -46,6 +46,34 @@ class ParticipantForm(AuditedEditMixin):
         required=False,
         help_text="Date of the pathological diagnosis of cervical cancer. PFS and OS count from it.",
     )
+    # Multi-centre studies only (``core.sites``): removed when ``site_choices`` is None.
+    site = forms.ModelChoiceField(queryset=None, required=False, label="Site", empty_label="Choose the site")
+
+    def __init__(self, *args, site_choices=None, **kwargs):
+        """``site_choices``: the sites offered (``core.sites.registration_sites`` when registering, every
+        site when an all-sites user corrects a participant), or None for no site field. Registering
+        with a single site to choose fixes it; with none, the field says why registering is refused."""
+        super().__init__(*args, **kwargs)
+        field = self.fields["site"]
+        if site_choices is None:
+            del self.fields["site"]
+            return
+        field.queryset = site_choices
+        if self.editing:
+            field.help_text = "Moving her to another site hides her from the staff of her current site."
+            return
+        field.required = True
+        field.error_messages["required"] = "Choose the site the patient is registered at."
+        choices = list(site_choices[:2])
+        if len(choices) == 1:
+            field.initial = choices[0]
+            field.disabled = True
+            field.help_text = "The patient is registered at your site."
+        elif not choices:
+            from core.sites import NO_SITE_MESSAGE
+
+            field.help_text = NO_SITE_MESSAGE
+        self.order_fields(["site"])
 
     def clean(self):
         cleaned = super().clean()
@@ -318,13 +346,13 @@ class MissingFormsFilterForm(forms.Form):
     participant = forms.ModelChoiceField(queryset=None, required=False, empty_label="All participants")
     form = forms.ChoiceField(required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
+        """``user``: only the participants of their sites are offered (``core.sites``)."""
+        from core.sites import visible_participants
         from trialsite.protocol.visits import FORMS
 
-        from .models import Participant
-
         super().__init__(*args, **kwargs)
-        self.fields["participant"].queryset = Participant.objects.filter(
+        self.fields["participant"].queryset = visible_participants(user).filter(
             planned_treatment_start__isnull=False
         ).order_by("study_number")
         self.fields["form"].choices = [("", "All forms"), *((f.code, f.label) for f in FORMS)]

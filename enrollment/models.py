@@ -45,6 +45,12 @@ class Participant(ClinicalRecord):
         null=True, blank=True,
         help_text="Date of the pathological diagnosis of cervical cancer; PFS and OS count from it (PROTOCOL §5).",
     )
+    # Multi-centre studies (``core.sites``): the site the participant belongs to. Null in a
+    # single-centre study, and for a participant registered before sites were configured (then only
+    # users who see every site reach her until she is given a site).
+    site = models.ForeignKey(
+        "core.Site", on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="participants"
+    )
 
     history = HistoricalRecords()
 

@@ -7,6 +7,7 @@ from typing import NamedTuple
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from core.sites import restrict_to_user_sites, visible_participants
 from trialsite.protocol.visits import CONSENT, DEMOGRAPHICS, FORM_LABELS, TUMOUR_ASSESSMENT
 
 from .models import UNSCHEDULED, Consent, EligibilitySignature, Participant, ParticipantStatus, Screening, Visit
@@ -14,10 +15,11 @@ from .rules.eligibility import CRITERIA, CRITERIA_BY_ID, EligibilityResult
 from .rules.visits import missing_forms, visit_status, window_deviation
 
 
-def participant_list(*, search: str = "", status: str = "") -> QuerySet[Participant]:
-    """Participants matching a number or initials and, optionally, a status."""
-    participants = Participant.objects.all()
-    search = search.strip()
+def participant_list(*, search: str = "", status: str = "", user=None) -> QuerySet[Participant]:
+    """Participants matching a number or initials and, optionally, a status; only those of ``user``'s
+    sites (``core.sites``; None: every participant)."""
+    participants = visible_participants(user)
+    search = search.replace("\x00", "").strip()  # a NUL cannot be searched for (PostgreSQL refuses it)
     if search:
         participants = participants.filter(
             Q(screening_number__icontains=search)
@@ -150,8 +152,8 @@ def eligibility_state(participant: Participant) -> EligibilityState:
     )
 
 
-def _with_screening_facts() -> QuerySet[Participant]:
-    return Participant.objects.select_related("screening").prefetch_related(
+def _with_screening_facts(user=None) -> QuerySet[Participant]:
+    return visible_participants(user).select_related("screening").prefetch_related(
         Prefetch("consents", queryset=Consent.objects.order_by("-consent_date", "-id")),
         Prefetch("eligibility_signatures", queryset=EligibilitySignature.objects.order_by("-signed_at")),
     ).order_by("screening_date", "id")
@@ -168,9 +170,10 @@ class ScreeningLog:
     failed_by_criterion: list[tuple[str, str, int]]
 
 
-def screening_log() -> ScreeningLog:
-    """The counts a CONSORT diagram needs: screened, failed (by criterion), enrolled."""
-    participants = list(Participant.objects.select_related("screening"))
+def screening_log(*, user=None) -> ScreeningLog:
+    """The counts a CONSORT diagram needs: screened, failed (by criterion), enrolled (of ``user``'s
+    sites, ``core.sites``)."""
+    participants = list(visible_participants(user).select_related("screening"))
     failures = [p for p in participants if p.status == ParticipantStatus.SCREEN_FAILURE]
     by_criterion = Counter(
         cid for p in failures if hasattr(p, "screening") for cid in p.screening.failed_criteria
@@ -201,9 +204,9 @@ SCREENING_LOG_COLUMNS = (
 )
 
 
-def screening_log_rows():
+def screening_log_rows(*, user=None):
     """One row per screened patient (ISO dates; eligible as yes / no / incomplete)."""
-    for p in _with_screening_facts():
+    for p in _with_screening_facts(user):
         screening = getattr(p, "screening", None)
         consents = list(p.consents.all())
         signatures = list(p.eligibility_signatures.all())
@@ -500,9 +503,11 @@ MISSING_FORMS_COLUMNS = (
 )
 
 
-def missing_forms_report(*, today, participant: Participant | None = None, form: str = "") -> list[MissingFormRow]:
+def missing_forms_report(
+    *, today, participant: Participant | None = None, form: str = "", user=None
+) -> list[MissingFormRow]:
     """Every expected form that is missing at a done scheduled visit, study-wide (or of one
-    participant, or one form), oldest visit first. A fixed number of queries whatever the number of
+    participant, or one form; of ``user``'s sites, ``core.sites``), oldest visit first. A fixed number of queries whatever the number of
     participants or visits: visits with their participants, their form rows, lab values, consents,
     tumour assessments."""
     from .services.visits import participant_schedule
@@ -516,7 +521,7 @@ def missing_forms_report(*, today, participant: Participant | None = None, form:
     )
     if participant is not None:
         visits = visits.filter(participant=participant)
-    visits = list(visits)
+    visits = list(restrict_to_user_sites(visits, user))
     sources = _FormSources({visit.participant_id for visit in visits})
     schedules: dict[int, dict[str, object]] = {}
     rows = []

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
 
+from core.sites import visible_participants
 from enrollment.models import Participant
 from toxicity.models import IraeAction, IraeDoseDecision
 from trialsite.protocol.treatment import CCRT, TORIPALIMAB
@@ -356,11 +357,13 @@ class DueDose:
     row: CalendarRow
 
 
-def doses_due(*, start: datetime.date, end: datetime.date, today: datetime.date) -> tuple[list[DueDose], list[DueDose]]:
+def doses_due(
+    *, start: datetime.date, end: datetime.date, today: datetime.date, user=None
+) -> tuple[list[DueDose], list[DueDose]]:
     """Doses not yet recorded that are due between ``start`` and ``end`` (a week), and those
-    overdue before it, for every participant on treatment."""
+    overdue before it, for every participant on treatment (of ``user``'s sites, ``core.sites``)."""
     participants = _prefetched(
-        Participant.objects.filter(status__in=TREATMENT_STATUSES, planned_treatment_start__isnull=False)
+        visible_participants(user).filter(status__in=TREATMENT_STATUSES, planned_treatment_start__isnull=False)
         .exclude(consents__withdrawn_on__isnull=False)
         .order_by("study_number")
     )
@@ -387,10 +390,11 @@ class ParticipantDeviations:
     deviations: list[Deviation]
 
 
-def study_deviations(*, today: datetime.date) -> list[ParticipantDeviations]:
-    """Every participant with treatment data and at least one protocol deviation."""
+def study_deviations(*, today: datetime.date, user=None) -> list[ParticipantDeviations]:
+    """Every participant with treatment data and at least one protocol deviation (of ``user``'s
+    sites, ``core.sites``)."""
     participants = _prefetched(
-        Participant.objects.filter(planned_treatment_start__isnull=False).order_by("study_number")
+        visible_participants(user).filter(planned_treatment_start__isnull=False).order_by("study_number")
     )
     result = []
     for participant in participants:

@@ -293,12 +293,18 @@ def modification_decide(request, pk, record_pk):
     return render(request, "dosing/decision_form.html", {"participant": participant, "form": form, "review": review})
 
 
+_FIRST_WEEK_DAY = datetime.date.min + datetime.timedelta(days=14)
+_LAST_WEEK_DAY = datetime.date.max - datetime.timedelta(days=14)
+
+
 def _week_bounds(value: str) -> tuple[datetime.date, datetime.date]:
     """Monday to Sunday of the week holding ``value`` (an ISO date), or of this week."""
     try:
         chosen = parse_date(value or "")
     except ValueError:  # well-formed but impossible, e.g. 2026-02-30
         chosen = None
+    if chosen is not None and not (_FIRST_WEEK_DAY <= chosen <= _LAST_WEEK_DAY):
+        chosen = None  # the page links the weeks either side: they must exist in the calendar
     day = chosen or timezone.localdate()
     start = day - datetime.timedelta(days=day.weekday())
     return start, start + datetime.timedelta(days=6)
@@ -308,7 +314,7 @@ def _week_bounds(value: str) -> tuple[datetime.date, datetime.date]:
 def doses_due(request):
     start, end = _week_bounds(request.GET.get("week", ""))
     today = timezone.localdate()
-    this_week, overdue = calendar_selectors.doses_due(start=start, end=end, today=today)
+    this_week, overdue = calendar_selectors.doses_due(start=start, end=end, today=today, user=request.user)
     return render(request, "dosing/doses_due.html", {
         "start": start, "end": end, "this_week": this_week, "overdue": overdue,
         "previous_week": start - datetime.timedelta(days=7), "next_week": start + datetime.timedelta(days=7),
@@ -317,5 +323,5 @@ def doses_due(request):
 
 @permission_required("dosing.view_doseadministration", raise_exception=True)
 def deviations(request):
-    rows = calendar_selectors.study_deviations(today=timezone.localdate())
+    rows = calendar_selectors.study_deviations(today=timezone.localdate(), user=request.user)
     return render(request, "dosing/deviations.html", {"rows": rows})

@@ -93,7 +93,9 @@ DUE_COLUMNS = [
 @permission_required("dosing.view_doseadministration", raise_exception=True)
 def doses_due_csv(request):
     start, end = _week_bounds(request.GET.get("week", ""))
-    this_week, overdue = calendar_selectors.doses_due(start=start, end=end, today=timezone.localdate())
+    this_week, overdue = calendar_selectors.doses_due(
+        start=start, end=end, today=timezone.localdate(), user=request.user
+    )
 
     def rows():
         for section, items in (("Overdue and not recorded", overdue), ("Due this week", this_week)):
@@ -111,7 +113,7 @@ def doses_due_csv(request):
 
 @permission_required("dosing.view_doseadministration", raise_exception=True)
 def deviations_csv(request):
-    found = calendar_selectors.study_deviations(today=timezone.localdate())
+    found = calendar_selectors.study_deviations(today=timezone.localdate(), user=request.user)
 
     def rows():
         for item in found:

@@ -164,7 +164,7 @@ class _LesionFormSet(forms.BaseFormSet):
 def target_formset(data=None, *, initial: list[dict]):
     """Up to 5 target lesion rows (RECIST 1.1 section 4.2): the saved ones, then empty ones."""
     formset_class = forms.formset_factory(
-        TargetLesionForm, formset=_LesionFormSet, extra=max(0, 5 - len(initial)), max_num=5,
+        TargetLesionForm, formset=_LesionFormSet, extra=max(0, 5 - len(initial)), max_num=5, absolute_max=5,
         validate_max=True, can_delete=True, can_delete_extra=False,
     )  # fmt: skip
     return formset_class(data, initial=initial, prefix=TARGETS)
@@ -172,7 +172,7 @@ def target_formset(data=None, *, initial: list[dict]):
 
 def non_target_formset(data=None, *, initial: list[dict]):
     formset_class = forms.formset_factory(
-        NonTargetLesionForm, formset=_LesionFormSet, extra=3 if not initial else 2, max_num=30,
+        NonTargetLesionForm, formset=_LesionFormSet, extra=3 if not initial else 2, max_num=30, absolute_max=30,
         validate_max=True, can_delete=True, can_delete_extra=False,
     )  # fmt: skip
     return formset_class(data, initial=initial, prefix=NON_TARGETS)

@@ -6,9 +6,10 @@ from django.db import transaction
 
 
 def _enqueue_simon_check() -> None:
+    from core.faults import enqueue
     from efficacy.tasks import check_simon_decision
 
-    check_simon_decision.delay()
+    enqueue(check_simon_decision)  # never raises when the broker is down: sent again once it is back
 
 
 def efficacy_data_changed() -> None:

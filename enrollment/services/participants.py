@@ -9,7 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.models import Site
 from core.services import clinical_record_save, sequence_next_value
+from core.sites import registration_site, sees_all_sites
 
 from ..models import Participant, ParticipantStatus, ParticipantStatusChange
 from ..rules.participant import date_of_birth_problem, screening_date_problem
@@ -56,13 +58,17 @@ def participant_create(
     date_of_birth: datetime.date,
     screening_date: datetime.date,
     diagnosis_date: datetime.date | None = None,
+    site: Site | None = None,
 ) -> Participant:
     """Register a patient for screening and give them the next screening number. The diagnosis
-    date is optional at registration (PFS and OS count from it: PROTOCOL §5)."""
+    date is optional at registration (PFS and OS count from it: PROTOCOL §5). In a multi-centre
+    study (``core.sites``) the patient is registered at ``site``, one of the user's own sites (by
+    default their only site)."""
     initials = initials.strip().upper()
     _check_identity(
         initials=initials, date_of_birth=date_of_birth, screening_date=screening_date, diagnosis_date=diagnosis_date
     )
+    site = registration_site(user, site)
     number = sequence_next_value(name=SCREENING_SEQUENCE)
     participant = Participant(
         screening_number=settings.SCREENING_NUMBER_FORMAT.format(number=number),
@@ -70,6 +76,7 @@ def participant_create(
         date_of_birth=date_of_birth,
         screening_date=screening_date,
         diagnosis_date=diagnosis_date,
+        site=site,
         status=ParticipantStatus.SCREENING,
         status_date=screening_date,
     )
@@ -99,13 +106,20 @@ def participant_update(
     date_of_birth: datetime.date,
     screening_date: datetime.date,
     diagnosis_date: datetime.date | None,
+    site: Site | None = None,
 ) -> bool:
     """Correct a participant's identifying facts and diagnosis date (``None`` clears it). Needs
-    the version the user loaded and a reason; returns False when nothing changed."""
+    the version the user loaded and a reason; returns False when nothing changed. ``site`` gives her
+    a site or moves her to another (``core.sites``; only users who see every site may); None leaves
+    it as it is."""
     initials = initials.strip().upper()
     _check_identity(
         initials=initials, date_of_birth=date_of_birth, screening_date=screening_date, diagnosis_date=diagnosis_date
     )
+    if site is not None and site.pk != participant.site_id:
+        if not sees_all_sites(user):
+            raise ValidationError({"site": "Only a user who sees every site can change a participant's site."})
+        participant.site = site
     participant.initials = initials
     participant.date_of_birth = date_of_birth
     participant.screening_date = screening_date

@@ -59,7 +59,16 @@ def plausibility_errors(values: Mapping[str, object], participant: Participant) 
     data = {key: values.get(key) for key in (*SCREENING_KEYS, *EVENT_QUESTIONS)}
     data["date_of_birth"] = participant.date_of_birth
     problems = check_plausibility(data, today=timezone.localdate())
-    return {form_field_for_key(k): v for k, v in problems.items() if form_field_for_key(k)}
+    errors = {form_field_for_key(k): v for k, v in problems.items() if form_field_for_key(k)}
+    # The eligibility windows count back from this date (years, months): one before the patient
+    # was born is a typing error, and one near year 1 cannot be counted back from at all.
+    planned = values.get("planned_enrolment_date")
+    if isinstance(planned, datetime.date) and planned < participant.date_of_birth:
+        errors["planned_enrolment_date"] = (
+            f"The planned enrolment date ({planned:%Y-%m-%d}) is before the date of birth "
+            f"({participant.date_of_birth:%Y-%m-%d})."
+        )
+    return errors
 
 
 def _require_screening_open(participant: Participant) -> None:

@@ -35,7 +35,9 @@ def _iso(day) -> str:
 @permission_required("enrollment.view_participant", raise_exception=True)
 def participant_list_csv(request):
     identified = request.user.has_perm("core.export_identified")
-    participants = selectors.participant_list(search=request.GET.get("q", ""), status=request.GET.get("status", ""))
+    participants = selectors.participant_list(
+        search=request.GET.get("q", ""), status=request.GET.get("status", ""), user=request.user
+    )
     header = ["screening_number", "study_number", "age_years", "status", "status_label", "status_since"]
     if identified:
         header[2:2] = ["initials", "date_of_birth"]

@@ -10,8 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from core import sites
 from core.exceptions import StaleRecordError
 from core.forms import add_service_errors
+from core.models import Site
 from core.selectors import participant_audit_trail
 
 from .. import selectors, services
@@ -24,7 +26,8 @@ from ..rules.eligibility import age_in_years
 def participant_list(request):
     search = request.GET.get("q", "")
     status = request.GET.get("status", "")
-    page = Paginator(selectors.participant_list(search=search, status=status), 50).get_page(request.GET.get("page"))
+    participants = selectors.participant_list(search=search, status=status, user=request.user)
+    page = Paginator(participants, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "enrollment/participant_list.html",
@@ -34,7 +37,10 @@ def participant_list(request):
 
 @permission_required("enrollment.add_participant", raise_exception=True)
 def participant_create(request):
-    form = ParticipantForm(request.POST or None, initial={"screening_date": timezone.localdate()})
+    site_choices = sites.registration_sites(request.user) if sites.sites_configured() else None
+    form = ParticipantForm(
+        request.POST or None, initial={"screening_date": timezone.localdate()}, site_choices=site_choices
+    )
     if request.method == "POST" and form.is_valid():
         try:
             participant = services.participant_create(
@@ -43,6 +49,7 @@ def participant_create(request):
                 date_of_birth=form.cleaned_data["date_of_birth"],
                 screening_date=form.cleaned_data["screening_date"],
                 diagnosis_date=form.cleaned_data["diagnosis_date"],
+                site=form.cleaned_data.get("site"),
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -77,8 +84,14 @@ def participant_update(request, pk):
         "date_of_birth": participant.date_of_birth,
         "screening_date": participant.screening_date,
         "diagnosis_date": participant.diagnosis_date,
+        "site": participant.site,
     }
-    form = ParticipantForm(request.POST or None, initial=initial, editing=True, loaded_version=participant.version)
+    # Only users who see every site give a participant a site or move her (core.sites).
+    site_choices = Site.objects.all() if sites.sites_configured() and sites.sees_all_sites(request.user) else None
+    form = ParticipantForm(
+        request.POST or None, initial=initial, editing=True, loaded_version=participant.version,
+        site_choices=site_choices,
+    )  # fmt: skip
     if request.method == "POST" and form.is_valid():
         try:
             changed = services.participant_update(
@@ -90,6 +103,7 @@ def participant_update(request, pk):
                 date_of_birth=form.cleaned_data["date_of_birth"],
                 screening_date=form.cleaned_data["screening_date"],
                 diagnosis_date=form.cleaned_data["diagnosis_date"],
+                site=form.cleaned_data.get("site"),
             )
         except (ValidationError, StaleRecordError) as error:
             add_service_errors(form, error)

@@ -211,7 +211,7 @@ def participant_enrol(request, pk):
 
 @permission_required("enrollment.view_screening_log", raise_exception=True)
 def screening_log(request):
-    return render(request, "enrollment/screening_log.html", {"log": selectors.screening_log()})
+    return render(request, "enrollment/screening_log.html", {"log": selectors.screening_log(user=request.user)})
 
 
 @permission_required("enrollment.view_screening_log", raise_exception=True)
@@ -220,5 +220,5 @@ def screening_log_csv(request):
     response["Content-Disposition"] = 'attachment; filename="screening_log.csv"'
     writer = csv.writer(response)
     writer.writerow(selectors.SCREENING_LOG_COLUMNS)
-    writer.writerows(selectors.screening_log_rows())
+    writer.writerows(selectors.screening_log_rows(user=request.user))
     return response

@@ -160,12 +160,14 @@ def visit_forms(request, pk, visit_pk):
 
 
 def _report_rows(request):
-    filters = MissingFormsFilterForm(request.GET or None)
+    filters = MissingFormsFilterForm(request.GET or None, user=request.user)
     participant, form_code = None, ""
     if filters.is_valid():
         participant = filters.cleaned_data["participant"]
         form_code = filters.cleaned_data["form"]
-    rows = selectors.missing_forms_report(today=timezone.localdate(), participant=participant, form=form_code)
+    rows = selectors.missing_forms_report(
+        today=timezone.localdate(), participant=participant, form=form_code, user=request.user
+    )
     return filters, rows
 
 

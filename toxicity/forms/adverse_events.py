@@ -10,10 +10,13 @@ the term, each with its CTCAE v5.0 text, whenever the term is known to the serve
 prefill, or a form shown again with errors); the service refuses a grade the term does not have.
 """
 
+import datetime
+
 from crispy_forms.bootstrap import AppendedText
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Div, Fieldset, Layout, Row
 from django import forms
+from django.core.exceptions import ValidationError
 
 from core.forms import AuditedEditMixin, DateInput
 from enrollment.forms import SignatureForm
@@ -41,6 +44,15 @@ class DateTimeInput(forms.DateTimeInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+def storable_moment(value: datetime.datetime) -> None:
+    """Refuse a local time the database cannot store: its UTC equivalent must fall inside years
+    1-9999 (0001-01-01T00:00 in a zone east of UTC does not)."""
+    try:
+        value.astimezone(datetime.UTC)
+    except OverflowError:
+        raise ValidationError("Enter a real date and time.", code="out_of_range") from None
 
 
 def _grade_choices(term: CtcaeTerm | None) -> list[tuple[int, str]]:
@@ -85,7 +97,7 @@ class AdverseEventForm(AuditedEditMixin):
     serious = forms.BooleanField(label="Serious (SAE)", required=False,
                                  help_text="Serious when at least one criterion below is met (ICH E2A).")  # fmt: skip
     sae_awareness_at = forms.DateTimeField(
-        label="Site aware of the SAE", required=False, widget=DateTimeInput,
+        label="Site aware of the SAE", required=False, widget=DateTimeInput, validators=[storable_moment],
         help_text="Starts the 24-hour reporting clock; left blank, the time of saving is used.",
     )  # fmt: skip
 
@@ -206,5 +218,5 @@ class AdverseEventSignatureForm(SignatureForm):
 
 class SaeReportSentForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    sae_report_sent_at = forms.DateTimeField(label="SAE report sent", widget=DateTimeInput,
+    sae_report_sent_at = forms.DateTimeField(label="SAE report sent", widget=DateTimeInput, validators=[storable_moment],
                                              help_text="Local time the report left the site.")  # fmt: skip

@@ -241,7 +241,7 @@ def ctcae_term_search(query: str, *, limit: int = TERM_SEARCH_LIMIT) -> list[dic
     """Terms whose name, system organ class or MedDRA code contains ``query`` (case-insensitive),
     names starting with it first, each with its existing grades and the irAE category suggested
     for it."""
-    query = (query or "").strip()
+    query = (query or "").replace("\x00", "").strip()  # a NUL cannot be searched for (PostgreSQL refuses it)
     if not query:
         return []
     terms = (

@@ -7,7 +7,9 @@ by their worst grade. A patient with several AEs of one term is counted once, at
 (``AdverseEvent.grade`` is already the AE's worst grade). The denominator is the safety
 population: participants with at least one dose of any study drug recorded as given; only their AEs
 are counted in the tables. The work lists (SAE reporting clocks, AEs awaiting the investigator's
-signature, participants with holds) cover every participant.
+signature, participants with holds) cover every participant. With study sites configured
+(``core.sites``), everything is limited to the participants of the ``user``'s sites: the safety
+population, the tables and the work lists (``user=None``: the whole study).
 
 Numbers are aggregated in the database (worst grade per patient and term) and grouped here, so
 the number of queries does not grow with the number of participants. The templates only display.
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from core.sites import restrict_to_user_sites
 from dosing.models import (
     Agent,
     BrachytherapyFraction,
@@ -114,18 +117,18 @@ SAFETY_POPULATION_DEFINITION = (
 )
 
 
-def _treated_doses() -> QuerySet[DoseAdministration]:
-    return DoseAdministration.objects.filter(status=DoseStatus.GIVEN)
+def _treated_doses(user=None) -> QuerySet[DoseAdministration]:
+    return restrict_to_user_sites(DoseAdministration.objects.filter(status=DoseStatus.GIVEN), user)
 
 
-def safety_population() -> dict[int, datetime.date | None]:
+def safety_population(*, user=None) -> dict[int, datetime.date | None]:
     """Participant pk -> date of the first dose given, for the safety population (one query)."""
-    rows = _treated_doses().values("participant_id").annotate(first_dose=Min("given_on")).order_by()
+    rows = _treated_doses(user).values("participant_id").annotate(first_dose=Min("given_on")).order_by()
     return {row["participant_id"]: row["first_dose"] for row in rows}
 
 
-def _safety_aes(filters: DashboardFilters) -> QuerySet[AdverseEvent]:
-    treated = _treated_doses().values("participant_id")
+def _safety_aes(filters: DashboardFilters, user=None) -> QuerySet[AdverseEvent]:
+    treated = _treated_doses(user).values("participant_id")
     return _filtered(AdverseEvent.objects.filter(participant_id__in=treated), filters)
 
 
@@ -219,18 +222,18 @@ def _table(pairs: Iterable[dict], population_n: int) -> SafetyTable:
     return SafetyTable(population_n, tuple(rows))
 
 
-def safety_table(filters: DashboardFilters = NO_FILTERS, *, population_n: int | None = None) -> SafetyTable:
+def safety_table(filters: DashboardFilters = NO_FILTERS, *, population_n: int | None = None, user=None) -> SafetyTable:
     """The standard safety table of every AE (two queries; one when ``population_n`` is given)."""
     if population_n is None:
-        population_n = len(safety_population())
-    return _table(_worst_per_patient_and_term(_safety_aes(filters)), population_n)
+        population_n = len(safety_population(user=user))
+    return _table(_worst_per_patient_and_term(_safety_aes(filters, user)), population_n)
 
 
-def irae_table(filters: DashboardFilters = NO_FILTERS, *, population_n: int | None = None) -> SafetyTable:
+def irae_table(filters: DashboardFilters = NO_FILTERS, *, population_n: int | None = None, user=None) -> SafetyTable:
     """The same table for immune-related AEs only."""
     if population_n is None:
-        population_n = len(safety_population())
-    aes = _safety_aes(filters).filter(immune_related=True)
+        population_n = len(safety_population(user=user))
+    aes = _safety_aes(filters, user).filter(immune_related=True)
     return _table(_worst_per_patient_and_term(aes), population_n)
 
 
@@ -239,12 +242,14 @@ def irae_category_label(category: str) -> str:
     return row.label[:1].upper() + row.label[1:] if row else "Category not recorded"
 
 
-def irae_category_rows(filters: DashboardFilters = NO_FILTERS, *, population_n: int | None = None) -> tuple[SafetyRow, ...]:
+def irae_category_rows(
+    filters: DashboardFilters = NO_FILTERS, *, population_n: int | None = None, user=None
+) -> tuple[SafetyRow, ...]:
     """Patients with an irAE of each PROTOCOL §3 category, counted once at their worst grade."""
     if population_n is None:
-        population_n = len(safety_population())
+        population_n = len(safety_population(user=user))
     pairs = (
-        _safety_aes(filters).filter(immune_related=True)
+        _safety_aes(filters, user).filter(immune_related=True)
         .values("participant_id", "irae_category").annotate(worst=Max("grade")).order_by()
     )
     by_category: dict[str, dict[int, int]] = defaultdict(dict)
@@ -283,13 +288,15 @@ def participant_label(participant: Participant) -> str:
     return participant.study_number or participant.screening_number
 
 
-def irae_onsets(filters: DashboardFilters = NO_FILTERS, *, population: dict | None = None) -> tuple[IraeOnset, ...]:
+def irae_onsets(
+    filters: DashboardFilters = NO_FILTERS, *, population: dict | None = None, user=None
+) -> tuple[IraeOnset, ...]:
     """Every irAE of the safety population with the days from the participant's treatment start
     (``planned_treatment_start``, day 1 of PROTOCOL §2; the first dose when it is not set) to its
     onset, earliest first."""
     if population is None:
-        population = safety_population()
-    aes = _safety_aes(filters).filter(immune_related=True).select_related("participant", "term")
+        population = safety_population(user=user)
+    aes = _safety_aes(filters, user).filter(immune_related=True).select_related("participant", "term")
     onsets = []
     for ae in aes:
         participant = ae.participant
@@ -440,21 +447,21 @@ def _sae_order(row: SaeRow):
     return (1, 0, -row.due_at.timestamp())
 
 
-def _serious() -> QuerySet[AdverseEvent]:
-    return AdverseEvent.objects.filter(serious=True)
+def _serious(user=None) -> QuerySet[AdverseEvent]:
+    return restrict_to_user_sites(AdverseEvent.objects.filter(serious=True), user)
 
 
-def sae_rows(filters: DashboardFilters = NO_FILTERS, *, now: datetime.datetime) -> tuple[SaeRow, ...]:
+def sae_rows(filters: DashboardFilters = NO_FILTERS, *, now: datetime.datetime, user=None) -> tuple[SaeRow, ...]:
     """Every SAE (all participants) with its 24-hour reporting clock, open ones first (one query)."""
-    aes = _filtered(_serious(), filters).select_related("participant", "term")
+    aes = _filtered(_serious(user), filters).select_related("participant", "term")
     return tuple(sorted((_sae_row(ae, now) for ae in aes), key=_sae_order))
 
 
-def open_saes_outside(filters: DashboardFilters) -> int:
+def open_saes_outside(filters: DashboardFilters, user=None) -> int:
     """How many unsent SAE reports the filters hide (0 without filters)."""
     if not filters.active:
         return 0
-    unsent = _serious().filter(sae_report_sent_at__isnull=True)
+    unsent = _serious(user).filter(sae_report_sent_at__isnull=True)
     return unsent.count() - _filtered(unsent, filters).count()
 
 
@@ -477,12 +484,12 @@ class SignoffRow:
     updated_at: datetime.datetime
 
 
-def signoff_rows(filters: DashboardFilters = NO_FILTERS) -> tuple[SignoffRow, ...]:
+def signoff_rows(filters: DashboardFilters = NO_FILTERS, *, user=None) -> tuple[SignoffRow, ...]:
     """AEs (all participants) with no signature at their current version, longest waiting first
     (one query)."""
     signatures = AdverseEventSignature.objects.filter(adverse_event=OuterRef("pk"))
     aes = (
-        _filtered(AdverseEvent.objects.all(), filters)
+        _filtered(restrict_to_user_sites(AdverseEvent.objects.all(), user), filters)
         .annotate(signed_now=Exists(signatures.filter(ae_version=OuterRef("version"))), signed_before=Exists(signatures))
         .filter(signed_now=False)
         .select_related("participant", "term")
@@ -540,9 +547,9 @@ class HoldRow:
 _HOLDING_ACTIONS = (INTERRUPT, DISCONTINUE)
 
 
-def _irae_holds() -> list[HoldRow]:
+def _irae_holds(user=None) -> list[HoldRow]:
     decisions = (
-        IraeDoseDecision.objects.filter(active=True)
+        restrict_to_user_sites(IraeDoseDecision.objects.filter(active=True), user)
         .filter(Q(decided_action__in=_HOLDING_ACTIONS) | Q(decided_action="", recommended_action__in=_HOLDING_ACTIONS))
         .select_related("participant", "adverse_event", "adverse_event__term")
     )
@@ -590,12 +597,12 @@ def _chemo_hold(review: DoseModification, *, pending: bool, action: str) -> Hold
     )
 
 
-def _chemo_holds() -> list[HoldRow]:
+def _chemo_holds(user=None) -> list[HoldRow]:
     """Per participant, the chemotherapy state the decided reviews add up to
     (``dosing.services.doses.chemo_state``): a review awaiting the investigator, a decided hold in
     force, or chemotherapy discontinued. One query for all participants."""
     reviews_of: dict[int, list[DoseModification]] = defaultdict(list)
-    for review in DoseModification.objects.select_related("participant"):
+    for review in restrict_to_user_sites(DoseModification.objects.all(), user).select_related("participant"):
         reviews_of[review.participant_id].append(review)
     rows = []
     for reviews in reviews_of.values():
@@ -609,11 +616,11 @@ def _chemo_holds() -> list[HoldRow]:
     return rows
 
 
-def hold_rows() -> tuple[HoldRow, ...]:
+def hold_rows(*, user=None) -> tuple[HoldRow, ...]:
     """Participants with toripalimab held or discontinued by an active irAE decision (the rule's
     action until the investigator decides), and chemotherapy modifications awaiting the
     investigator, decided holds in force and discontinuations (two queries)."""
-    rows = _irae_holds() + _chemo_holds()
+    rows = _irae_holds(user) + _chemo_holds(user)
     return tuple(sorted(rows, key=lambda r: (not r.awaiting, r.participant_label, r.treatment, r.assessed_on)))
 
 
@@ -636,24 +643,24 @@ class Dashboard:
     onset_chart: dict
 
 
-def dashboard(filters: DashboardFilters = NO_FILTERS, *, now: datetime.datetime | None = None) -> Dashboard:
-    """Everything the dashboard page shows, in a fixed number of queries."""
+def dashboard(filters: DashboardFilters = NO_FILTERS, *, now: datetime.datetime | None = None, user=None) -> Dashboard:
+    """Everything the dashboard page shows, in a fixed number of queries (of ``user``'s sites)."""
     now = now or timezone.now()
-    population = safety_population()
+    population = safety_population(user=user)
     n = len(population)
-    safety = safety_table(filters, population_n=n)
-    onsets = irae_onsets(filters, population=population)
+    safety = safety_table(filters, population_n=n, user=user)
+    onsets = irae_onsets(filters, population=population, user=user)
     return Dashboard(
         filters=filters,
         population_n=n,
         safety=safety,
-        irae=irae_table(filters, population_n=n),
-        irae_categories=irae_category_rows(filters, population_n=n),
+        irae=irae_table(filters, population_n=n, user=user),
+        irae_categories=irae_category_rows(filters, population_n=n, user=user),
         irae_onsets=onsets,
-        saes=sae_rows(filters, now=now),
-        open_saes_hidden=open_saes_outside(filters),
-        signoff=signoff_rows(filters),
-        holds=hold_rows(),
+        saes=sae_rows(filters, now=now, user=user),
+        open_saes_hidden=open_saes_outside(filters, user),
+        signoff=signoff_rows(filters, user=user),
+        holds=hold_rows(user=user),
         soc_chart=soc_grade_chart(safety),
         onset_chart=irae_onset_chart(onsets),
     )
@@ -727,23 +734,25 @@ def _holds_csv(rows: Iterable[HoldRow]) -> Iterator[list]:
         ]
 
 
-def csv_rows(table: str, *, filters: DashboardFilters = NO_FILTERS, now: datetime.datetime | None = None) -> list[list]:
+def csv_rows(
+    table: str, *, filters: DashboardFilters = NO_FILTERS, now: datetime.datetime | None = None, user=None
+) -> list[list]:
     """The rows (header first) of one dashboard table's CSV, with the same filters as the page.
     The numbers are read here, before the response streams them."""
     if table not in CSV_TABLES:
         raise ValueError(f"No dashboard table {table!r}.")
     if table == "safety":
-        safety = safety_table(filters)
+        safety = safety_table(filters, user=user)
         return list(_safety_csv(safety.rows, safety.population_n))
     if table == "irae":
-        n = len(safety_population())
-        rows = irae_table(filters, population_n=n).rows + irae_category_rows(filters, population_n=n)
+        n = len(safety_population(user=user))
+        rows = irae_table(filters, population_n=n, user=user).rows + irae_category_rows(filters, population_n=n, user=user)
         return list(_safety_csv(rows, n))
     if table == "sae":
-        return list(_sae_csv(sae_rows(filters, now=now or timezone.now())))
+        return list(_sae_csv(sae_rows(filters, now=now or timezone.now(), user=user)))
     if table == "signoff":
-        return list(_signoff_csv(signoff_rows(filters)))
-    return list(_holds_csv(hold_rows()))
+        return list(_signoff_csv(signoff_rows(filters, user=user)))
+    return list(_holds_csv(hold_rows(user=user)))
 
 
 # --- the participant's AE timeline ----------------------------------------------------------------

@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core.sites import restrict_to_user_sites
 from enrollment.models import Participant
 from trialsite.protocol.labs import ANALYTE_BY_CODE, ANALYTES, SECTIONS, Analyte
 
@@ -155,11 +156,11 @@ class ProposalRow:
     badge: GradeBadge
 
 
-def pending_proposals() -> list[ProposalRow]:
+def pending_proposals(*, user=None) -> list[ProposalRow]:
     """Every graded value awaiting the coordinator (an adverse event proposed, neither recorded nor
-    dismissed), oldest sample first: the coordinator's to-do list."""
+    dismissed), oldest sample first: the coordinator's to-do list (of ``user``'s sites, ``core.sites``)."""
     results = (
-        LabResult.objects.filter(ae_proposal=AeProposal.PROPOSED)
+        restrict_to_user_sites(LabResult.objects.filter(ae_proposal=AeProposal.PROPOSED), user, lookup="panel__participant")
         .select_related("panel", "panel__participant")
         .order_by("panel__collected_on", "panel_id", "id")
     )

@@ -30,7 +30,7 @@ def dashboard(request):
     filters = form.filters()
     if form.is_bound and not form.is_valid():
         messages.warning(request, INVALID_FILTERS_MESSAGE)
-    data = selectors.dashboard(filters, now=timezone.now())
+    data = selectors.dashboard(filters, now=timezone.now(), user=request.user)
     query = urlencode({k: v for k, v in form.data.items() if v}) if filters.active else ""
     return render(request, "toxicity/dashboard.html", {
         "form": form,
@@ -57,7 +57,7 @@ def dashboard_csv(request, table):
     if form.is_bound and not form.is_valid():
         # Show the errors on the page rather than download numbers that ignore the filters.
         return redirect(f"{reverse('toxicity:dashboard')}?{request.GET.urlencode()}")
-    rows = selectors.csv_rows(table, filters=form.filters(), now=timezone.now())
+    rows = selectors.csv_rows(table, filters=form.filters(), now=timezone.now(), user=request.user)
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().strftime("%Y%m%d")

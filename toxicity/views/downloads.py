@@ -69,7 +69,7 @@ PROPOSAL_COLUMNS = ["study_number", "collected_on", "analyte", "value", "unit", 
 
 @permission_required("toxicity.view_labresult", raise_exception=True)
 def lab_proposals_csv(request):
-    proposals = lab_selectors.pending_proposals()
+    proposals = lab_selectors.pending_proposals(user=request.user)
 
     def rows():
         for row in proposals:

@@ -176,7 +176,7 @@ def lab_result_dismiss(request, pk, result_pk):
 
 @permission_required("toxicity.view_labresult", raise_exception=True)
 def lab_proposals(request):
-    return render(request, "toxicity/lab_proposals.html", {"rows": lab_selectors.pending_proposals()})
+    return render(request, "toxicity/lab_proposals.html", {"rows": lab_selectors.pending_proposals(user=request.user)})
 
 
 # --- live grading ---------------------------------------------------------------------------------

@@ -49,7 +49,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that a lost database connection anywhere in the request answers the 503 page.
+    "core.middleware.DatabaseErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy (core.security_headers).
+    "core.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -57,6 +61,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Deny by default: every view needs a login unless it is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Multi-centre studies: 404 for any URL naming another site's participant (core.sites).
+    "core.site_access.SiteAccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -79,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.site",
                 "core.context_processors.query_highlight",
+                "core.context_processors.background_jobs",
             ],
         },
     },
@@ -197,6 +204,8 @@ TASK_STALE_HOURS = 26  # health page: a daily task with no successful run for lo
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
+    # A Redis that does not answer fails a send in seconds instead of the system's TCP timeout.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 else:
     _broker_dir = VAR_DIR / "celery-broker"
     CELERY_BROKER_URL = "filesystem://"
@@ -214,10 +223,46 @@ SCREENING_NUMBER_FORMAT = env_str("SCREENING_NUMBER_FORMAT", "SCR-{number:04d}")
 STUDY_NUMBER_FORMAT = env_str("STUDY_NUMBER_FORMAT", "TC-{number:03d}")
 TRIAL_NAME = env_str("TRIAL_NAME", "Toripalimab + CCRT in LACC (NCT05084677)")
 
+# Security headers Django sets (its defaults, written down): with core.security_headers they are
+# checked by core/tests/hardening/test_security_settings.py.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# No identifying data (initials, date of birth) in logs or error reports (core.logging): every
+# handler masks it, and the error report e-mailed to ADMINS masks it in the request and the frames.
+DEFAULT_EXCEPTION_REPORTER = "core.logging.IdentifyingDataExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.logging.IdentifyingDataReporterFilter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "no_identifying_data": {"()": "core.logging.IdentifyingDataFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["no_identifying_data"]},
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false", "no_identifying_data"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["no_identifying_data"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own loggers, re-declared so that their handlers mask identifying data too (the
+        # "django" records reach the console through the root logger).
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "axes": {"level": "WARNING"},
+    },
 }

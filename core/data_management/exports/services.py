@@ -324,10 +324,11 @@ def export_job_create(*, user: AbstractBaseUser, identified: bool, now: datetime
 @transaction.atomic
 def export_job_request(*, user: AbstractBaseUser, identified: bool, now: datetime.datetime) -> ExportJob:
     """Record an export request and queue its Celery job once the request is committed."""
-    from .tasks import run_export
+    from core.faults import enqueue_export
 
     job = export_job_create(user=user, identified=identified, now=now)
-    transaction.on_commit(lambda: run_export.delay(job.pk))
+    # Broker down: the job stays queued, says so, and is sent once the broker is back (core.faults).
+    transaction.on_commit(lambda: enqueue_export(job.pk))
     return job
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from core.crf import crf_model_for, crf_models, form_label
 from core.models import DataLock, LockScope, SourceVerification
+from core.sites import visible_participants
 from enrollment.models import Participant
 
 VERIFIED, CHANGED, NOT_VERIFIED = "verified", "changed", "not_verified"
@@ -386,10 +387,10 @@ SDV_SORTS = {
 }
 
 
-def sdv_overview(*, sort: str = "participant") -> list[ParticipantSdv]:
+def sdv_overview(*, sort: str = "participant", user=None) -> list[ParticipantSdv]:
     """Per participant: records verified at their current version, records changed since their
     verification, and all records. ``sort`` is a key of ``SDV_SORTS``, "-" in front for descending.
-    One aggregate query per CRF model."""
+    One aggregate query per CRF model. Only the participants of ``user``'s sites (``core.sites``)."""
     counts: dict[int, list[int]] = {}
     for model in crf_models():
         content_type = ContentType.objects.get_for_model(model)
@@ -418,7 +419,7 @@ def sdv_overview(*, sort: str = "participant") -> list[ParticipantSdv]:
             status=participant.get_status_display(),
             progress=SdvProgress(*counts.get(participant.pk, (0, 0, 0))),
         )
-        for participant in Participant.objects.only("id", "study_number", "screening_number", "status")
+        for participant in visible_participants(user).only("id", "study_number", "screening_number", "status")
     ]
     descending = sort.startswith("-")
     key = sort.lstrip("-")

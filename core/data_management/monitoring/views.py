@@ -15,6 +15,7 @@ from core.crf import crf_model_for, form_label, participant_id_of
 from core.csv_stream import csv_response
 from core.forms import add_service_errors
 from core.models import DataLock, LockScope
+from core.sites import restrict_to_user_sites
 from enrollment.models import Participant
 
 from . import selectors, services
@@ -192,7 +193,8 @@ def study_lock(request):
 @permission_required("core.view_datalock", raise_exception=True)
 def lock_list(request):
     filters = LockFilterForm(request.GET or None)
-    locks = selectors.lock_rows(**filters.filters())
+    # Study locks (no participant) concern every site; participant and record locks only their site.
+    locks = restrict_to_user_sites(selectors.lock_rows(**filters.filters()), request.user, keep_unowned=True)
     page = Paginator(locks, LOCKS_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -206,7 +208,8 @@ def lock_list(request):
 
 @permission_required("core.view_datalock", raise_exception=True)
 def lock_list_csv(request):
-    locks = selectors.lock_rows(**LockFilterForm(request.GET or None).filters())
+    locks = restrict_to_user_sites(selectors.lock_rows(**LockFilterForm(request.GET or None).filters()), request.user,
+                                   keep_unowned=True)  # fmt: skip
     return csv_response("locks.csv", selectors.LOCK_CSV_COLUMNS, selectors.lock_csv_rows(locks))
 
 
@@ -216,7 +219,7 @@ def lock_list_csv(request):
 @permission_required("core.view_sourceverification", raise_exception=True)
 def sdv_overview(request):
     sort = SdvSortForm(request.GET or None).sort_key()
-    rows = selectors.sdv_overview(sort=sort)
+    rows = selectors.sdv_overview(sort=sort, user=request.user)
     columns = [
         {"key": key, "label": label, "sorted": sort.lstrip("-") == key, "descending": sort == f"-{key}",
          "next": f"-{key}" if sort == key else key}
@@ -229,5 +232,5 @@ def sdv_overview(request):
 
 @permission_required("core.view_sourceverification", raise_exception=True)
 def sdv_overview_csv(request):
-    rows = selectors.sdv_overview(sort=SdvSortForm(request.GET or None).sort_key())
+    rows = selectors.sdv_overview(sort=SdvSortForm(request.GET or None).sort_key(), user=request.user)
     return csv_response("sdv-overview.csv", selectors.SDV_CSV_COLUMNS, selectors.sdv_csv_rows(rows))

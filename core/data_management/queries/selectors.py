@@ -19,6 +19,7 @@ from core.crf import crf_models, form_label
 from core.csv_stream import CHUNK_SIZE
 from core.models import DataLock, DataQuery, QueryMessage, QueryStatus, SourceVerification
 from core.services import active_lock_for
+from core.sites import restrict_to_user_sites
 
 from . import record_urls
 from .services import allowed_actions, queryable_fields
@@ -364,9 +365,11 @@ def _age_band_filter(now: datetime.datetime, low: int, high: int | None) -> Q:
     return condition
 
 
-def open_counts_by_age(*, now: datetime.datetime, participant_id: int | None = None) -> tuple[tuple[str, int], ...]:
-    """Open queries by how long they have been waiting (one aggregate query)."""
-    queries = DataQuery.objects.filter(status=QueryStatus.OPEN)
+def open_counts_by_age(
+    *, now: datetime.datetime, participant_id: int | None = None, user=None
+) -> tuple[tuple[str, int], ...]:
+    """Open queries by how long they have been waiting (one aggregate query; of ``user``'s sites)."""
+    queries = restrict_to_user_sites(DataQuery.objects.filter(status=QueryStatus.OPEN), user)
     if participant_id is not None:
         queries = queries.filter(participant_id=participant_id)
     counts = queries.aggregate(**{

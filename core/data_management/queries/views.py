@@ -16,6 +16,7 @@ from core.crf import crf_model_for
 from core.csv_stream import csv_response
 from core.forms import add_service_errors
 from core.models import QueryAction
+from core.sites import restrict_to_user_sites
 from enrollment.models import Participant
 from enrollment.rules.eligibility import age_in_years
 
@@ -70,6 +71,7 @@ def _list_context(request, *, participant: Participant | None = None) -> dict:
     filters_form = QueryFilterForm(request.GET or None)
     now = timezone.now()
     queries = selectors.query_list(filters_form.filters(participant_id=participant.pk if participant else None), now=now)
+    queries = restrict_to_user_sites(queries, request.user)
     page = Paginator(queries, PAGE_SIZE).get_page(request.GET.get("page"))
     return {
         "filters": filters_form,
@@ -92,9 +94,12 @@ def query_list_csv(request):
     """The queries the list shows (same filters), all pages, as CSV."""
     filters_form = QueryFilterForm(request.GET or None)
     participant_pk = request.GET.get("participant")
-    participant_id = int(participant_pk) if participant_pk and participant_pk.isdigit() else None
+    # A number past any id (or in other digits) is ignored, like a non-number, rather than failing in the database.
+    usable = participant_pk and participant_pk.isascii() and participant_pk.isdigit() and len(participant_pk) <= 18
+    participant_id = int(participant_pk) if usable else None
     now = timezone.now()
-    queries = selectors.query_list(filters_form.filters(participant_id=participant_id), now=now)
+    queries = restrict_to_user_sites(selectors.query_list(filters_form.filters(participant_id=participant_id), now=now),
+                                     request.user)  # fmt: skip
     return csv_response("queries.csv", selectors.QUERY_CSV_COLUMNS, selectors.query_csv_rows(queries, now=now))
 
 
@@ -154,8 +159,10 @@ def query_detail(request, query_pk):
 @require_POST
 def edit_checks_run(request):
     """Queue the edit checks now (data managers); they also run daily."""
+    from core.faults import enqueue
+
     from .tasks import run_edit_checks
 
-    transaction.on_commit(run_edit_checks.delay)
+    transaction.on_commit(lambda: enqueue(run_edit_checks))  # broker down: sent once it is back (core.faults)
     messages.success(request, "The edit checks are running; automatic queries appear in the list when they finish.")
     return redirect("dm:query_list")
