@@ -50,3 +50,8 @@ check-deploy: install
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles
+
+# The scale benchmark (PostgreSQL; about 10 minutes; not run in CI): prints a table, saves var/bench/*.json.
+.PHONY: bench
+bench: install
+	$(PY) manage.py bench
