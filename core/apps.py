@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from . import task_monitor
+        from . import task_monitor, work_snapshots
 
         task_monitor.connect()  # TaskRun rows, kept by Celery's task signals (worker and eager mode)
+        work_snapshots.connect()  # worklist snapshots out of date once a participant's CRF data change

@@ -32,7 +32,7 @@ def query_highlight(request):
 
 def background_jobs(request):
     """``background_jobs_down`` (a ``core.faults.BackgroundJobs``) for logged-in users while the
-    Celery broker is unreachable, shown as a banner by ``templates/core/_background_banner.html``;
+    Celery broker is unreachable, shown as a banner by ``core/templates/core/_background_banner.html``;
     nothing otherwise. The broker is asked at most every 30 seconds per process, with a short timeout."""
     user = getattr(request, "user", None) if request is not None else None
     if user is None or not user.is_authenticated:

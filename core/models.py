@@ -290,3 +290,47 @@ class SiteMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} at {self.site.code}"
+
+
+# --- Worklist snapshots (issue 9, performance) -----------------------------------------------------
+# The coordinator's worklist reads, for every participant on treatment, the doses due (the treatment
+# calendar computed by the dosing rules) and the visit forms missing. Computing them for the whole
+# study on every page view grows with the study, so each participant's result is kept here per day
+# and language and computed again only when that participant's data change (``data version``) or the
+# day turns. Derived data, rebuilt at will: not audited, never edited by people.
+
+
+class ParticipantDataVersion(models.Model):
+    """A counter bumped by every save or deletion of one of the participant's CRF records
+    (``core.work_snapshots``); a snapshot is valid only for the version it was computed from."""
+
+    participant = models.OneToOneField(
+        "enrollment.Participant", on_delete=models.CASCADE, primary_key=True, related_name="data_version"
+    )
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.participant_id}: v{self.version}"
+
+
+class WorklistSnapshot(models.Model):
+    """One participant's worklist lines (doses due, visits with missing forms) as computed on
+    ``computed_on`` in ``language`` from data version ``version``."""
+
+    participant = models.ForeignKey("enrollment.Participant", on_delete=models.CASCADE, related_name="+")
+    language = models.CharField(max_length=15)
+    computed_on = models.DateField()
+    version = models.PositiveBigIntegerField()
+    has_work = models.BooleanField(default=False)
+    doses = models.JSONField(default=list)
+    missing_forms = models.JSONField(default=list)
+    missing_form_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "language"], name="worklist_snapshot_unique")
+        ]
+        indexes = [models.Index(fields=["language", "computed_on", "has_work"], name="worklist_snapshot_work")]
+
+    def __str__(self) -> str:
+        return f"Worklist of participant {self.participant_id} on {self.computed_on} ({self.language})"

@@ -36,7 +36,25 @@ def send_worklist_digest() -> int:
         return 0
     return send_worklist_digests(today=timezone.localdate(), now=timezone.now())
 
+
 # Tasks of the data-management package, registered with the worker through this module (Celery's
 # autodiscovery looks only at each app's ``tasks`` module).
 from .data_management.exports.tasks import run_export  # noqa: E402, F401
 from .data_management.queries.tasks import run_edit_checks  # noqa: E402, F401
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError, InterfaceError), retry_backoff=True, max_retries=5)
+def refresh_worklist_snapshots() -> int:
+    """Compute every participant's worklist snapshot for today in each language (``core.work_snapshots``;
+    scheduled just after midnight), so the first worklist of the day reads them instead of computing
+    the whole study. Idempotent: a second run stores the same rows. Returns the number stored."""
+    from enrollment.models import Participant
+
+    from . import work_snapshots
+    from .worklist import compute_participant_work
+
+    return work_snapshots.refresh_all(
+        Participant.objects.filter(planned_treatment_start__isnull=False),
+        today=timezone.localdate(),
+        compute=compute_participant_work,
+    )

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch
 from django.urls import NoReverseMatch, reverse
 
+from core import work_snapshots
 from core.data_management.queries import selectors as query_selectors
 from core.models import DataQuery
 from core.sites import restrict_to_user_sites
@@ -202,7 +203,9 @@ def _hold_reason(row: dose_calendar.CalendarRow) -> str:
     reasons = [h.label + (" (awaiting investigator)" if h.pending else "") for h in row.irae_holds]
     if row.state in (dose_calendar.HELD, dose_calendar.AWAITING) and row.recommendation is not None:
         review = row.recommendation
-        action = review.get_decided_action_display() if review.decided_action else review.get_recommended_action_display()
+        action = (
+            review.get_decided_action_display() if review.decided_action else review.get_recommended_action_display()
+        )
         reasons.append(f"{action}: {review.rule_reason}" if review.rule_reason else action)
     if row.delay is not None:
         reasons.append(f"delayed: {row.delay.reason}")
@@ -231,23 +234,111 @@ def _dose_line(item: dose_calendar.DueDose) -> WorkLine:
     )
 
 
-def due_doses(*, today: datetime.date, user=None) -> tuple[list[dose_calendar.DueDose], list[dose_calendar.DueDose]]:
-    """Doses not recorded (study-wide, ``doses_due``): (due today or before and still to act on -
-    overdue, due, held or awaiting a decision -, due in the rest of the week)."""
-    week_end = today + datetime.timedelta(days=WEEK_DAYS - 1)
-    recent, overdue = dose_calendar.doses_due(
-        start=today - datetime.timedelta(days=DOSES_LOOKBACK_DAYS), end=week_end, today=today, user=user
+def _dose_entry(item: dose_calendar.DueDose, bucket: str) -> dict:
+    """A dose due, as kept in the participant's worklist snapshot (``core.work_snapshots``)."""
+    line = _dose_line(item)
+    return {
+        "bucket": bucket,
+        "due": item.row.dose.due.isoformat(),
+        "state": item.row.state,
+        "agent": item.row.agent_label,
+        "text": line.text,
+        "detail": line.detail,
+        "badge": line.badge,
+        "badge_css": line.badge_css,
+        "url": line.url,
+    }
+
+
+@dataclass(frozen=True)
+class SnapshotDose:
+    """A dose due read back from a snapshot: what the worklist sections and ``labs_needed`` use."""
+
+    participant: Participant
+    due: datetime.date
+    state: str
+    agent_label: str
+    line: WorkLine
+
+
+def _snapshot_dose(participant: Participant, entry: dict) -> SnapshotDose:
+    due = datetime.date.fromisoformat(entry["due"])
+    line = WorkLine(
+        participant_pk=participant.pk,
+        participant_label=participant_label(participant),
+        text=entry["text"],
+        detail=entry["detail"],
+        badge=entry["badge"],
+        badge_css=entry["badge_css"],
+        url=entry["url"],
+        action="Record the dose",
+        when=due,
     )
-    now = overdue + [item for item in recent if item.row.dose.due <= today]
-    later = [item for item in recent if item.row.dose.due > today]
-    now.sort(key=lambda item: (item.row.dose.due, participant_label(item.participant)))
+    return SnapshotDose(participant, due, entry["state"], entry["agent"], line)
+
+
+def compute_participant_work(
+    participant_ids: list[int], today: datetime.date
+) -> dict[int, work_snapshots.ParticipantWork]:
+    """The worklist lines of these participants (``core.work_snapshots``'s ``compute``): their doses
+    due in the worklist's window (``dosing.selectors.calendar``, from ``DOSES_LOOKBACK_DAYS`` ago to
+    the end of the week, and the overdue ones before it) and their visits with missing forms
+    (``enrollment.selectors.missing_forms_report``). A fixed number of queries for any number."""
+    work = {pk: work_snapshots.ParticipantWork() for pk in participant_ids}
+    start = today - datetime.timedelta(days=DOSES_LOOKBACK_DAYS)
+    end = today + datetime.timedelta(days=WEEK_DAYS - 1)
+    on_treatment = dose_calendar.prefetched_participants(
+        dose_calendar.participants_on_treatment().filter(pk__in=participant_ids).order_by("pk")
+    )
+    for participant in on_treatment:
+        recent, overdue = dose_calendar.participant_doses_due(participant, start=start, end=end, today=today)
+        work[participant.pk].doses = [_dose_entry(item, "overdue") for item in overdue] + [
+            _dose_entry(item, "recent") for item in recent
+        ]
+    lines, counts = _missing_form_lines(missing_forms_report(today=today, participant_ids=participant_ids))
+    for visit_id, line in lines:
+        work[line.participant_pk].missing_forms.append({
+            "visit_id": visit_id, "visit_date": line.when.isoformat(), "text": line.text, "detail": line.detail,
+            "badge": line.badge, "url": line.url,
+        })  # fmt: skip
+    for pk, count in counts.items():
+        work[pk].missing_form_count = count
+    return work
+
+
+def worklist_snapshots(*, today: datetime.date, user=None) -> list:
+    """The valid worklist snapshots with something to do, of the participants with a treatment
+    calendar (of ``user``'s sites), computing the missing or outdated ones first."""
+    participants = restrict_to_user_sites(
+        Participant.objects.filter(planned_treatment_start__isnull=False), user, lookup=""
+    )
+    return work_snapshots.current_snapshots(participants, today=today, compute=compute_participant_work)
+
+
+def _participant_order(participant: Participant) -> str:
+    return participant.study_number or ""
+
+
+def due_doses(*, today: datetime.date, user=None, snapshots=None) -> tuple[list[SnapshotDose], list[SnapshotDose]]:
+    """Doses not recorded (study-wide, from the participants' snapshots of ``doses_due``): (due
+    today or before and still to act on - overdue, due, held or awaiting a decision -, due in the
+    rest of the week)."""
+    if snapshots is None:
+        snapshots = worklist_snapshots(today=today, user=user)
+    now, later = [], []
+    for snapshot in snapshots:
+        for entry in snapshot.doses:
+            dose = _snapshot_dose(snapshot.participant, entry)
+            (later if entry["bucket"] == "recent" and dose.due > today else now).append(dose)
+    now.sort(key=lambda item: (item.due, participant_label(item.participant)))
+    later.sort(key=lambda item: (item.due, _participant_order(item.participant)))
     return now, later
 
 
 # --- labs before a dose ------------------------------------------------------------------------------
 
 
-def labs_needed(doses: list[dose_calendar.DueDose], *, today: datetime.date, days: int | None = None) -> list[WorkLine]:
+def labs_needed(doses: list[SnapshotDose], *, today: datetime.date, days: int | None = None) -> list[WorkLine]:
     """Participants with a dose due within ``days`` days and no lab panel collected in that dose's
     window (``toxicity.rules.labs_before_dose``, PROTOCOL §3). Only chemotherapy and toripalimab doses
     not yet recorded and not held, discontinued or awaiting a decision count. One line per participant
@@ -256,10 +347,10 @@ def labs_needed(doses: list[dose_calendar.DueDose], *, today: datetime.date, day
     days = LABS_BEFORE_DOSE_DAYS if days is None else days
     last_due = today + datetime.timedelta(days=days)
     actionable = (dose_calendar.DUE, dose_calendar.UPCOMING, dose_calendar.OVERDUE)
-    wanted: dict[tuple[int, datetime.date], list[dose_calendar.DueDose]] = defaultdict(list)
+    wanted: dict[tuple[int, datetime.date], list[SnapshotDose]] = defaultdict(list)
     for item in doses:
-        due = item.row.dose.due
-        if needs_pre_dose_labs(due, today=today, days=days) and item.row.state in actionable:
+        due = item.due
+        if needs_pre_dose_labs(due, today=today, days=days) and item.state in actionable:
             wanted[(item.participant.pk, due)].append(item)
     if not wanted:
         return []
@@ -277,7 +368,7 @@ def labs_needed(doses: list[dose_calendar.DueDose], *, today: datetime.date, day
             continue
         earliest, _ = pre_dose_lab_window(due, days=days)
         participant = items[0].participant
-        agents = ", ".join(dict.fromkeys(item.row.agent_label for item in items))
+        agents = ", ".join(dict.fromkeys(item.agent_label for item in items))
         lines.append(
             WorkLine(
                 participant_pk=participant_pk,
@@ -297,20 +388,20 @@ def labs_needed(doses: list[dose_calendar.DueDose], *, today: datetime.date, day
 # --- missing forms -----------------------------------------------------------------------------------
 
 
-def missing_form_lines(*, today: datetime.date, user=None) -> tuple[list[WorkLine], int]:
-    """One line per done visit with expected forms neither entered nor marked not done (from the
-    study-wide ``enrollment.selectors.missing_forms_report``, oldest visit first), and the number of
-    missing forms in all. The line links to the visit's forms page, where each form is entered or
-    marked not done."""
-    rows = missing_forms_report(today=today, user=user)
+def _missing_form_lines(rows) -> tuple[list[tuple[int, WorkLine]], dict[int, int]]:
+    """One line per done visit with expected forms missing (``missing_forms_report``'s rows), with
+    the visit's id, and the number of missing forms per participant."""
     by_visit: dict[int, list] = defaultdict(list)
+    counts: dict[int, int] = defaultdict(int)
     for row in rows:
         by_visit[row.visit_id].append(row)
+        counts[row.participant.pk] += 1
     lines = []
     for visit_id, visit_rows in by_visit.items():
         first = visit_rows[0]
         participant = first.participant
-        lines.append(
+        lines.append((
+            visit_id,
             WorkLine(
                 participant_pk=participant.pk,
                 participant_label=participant_label(participant),
@@ -321,9 +412,37 @@ def missing_form_lines(*, today: datetime.date, user=None) -> tuple[list[WorkLin
                 url=safe_reverse("enrollment:visit_forms", pk=participant.pk, visit_pk=visit_id),
                 action="Enter the forms",
                 when=first.visit_date,
-            )
-        )
-    return lines, len(rows)
+            ),
+        ))  # fmt: skip
+    return lines, counts
+
+
+def missing_form_lines(*, today: datetime.date, user=None, snapshots=None) -> tuple[list[WorkLine], int]:
+    """One line per done visit with expected forms neither entered nor marked not done (from the
+    participants' snapshots of ``enrollment.selectors.missing_forms_report``, oldest visit first),
+    and the number of missing forms in all. The line links to the visit's forms page, where each
+    form is entered or marked not done."""
+    if snapshots is None:
+        snapshots = worklist_snapshots(today=today, user=user)
+    lines, total = [], 0
+    for snapshot in snapshots:
+        total += snapshot.missing_form_count
+        participant = snapshot.participant
+        for entry in snapshot.missing_forms:
+            visit_date = datetime.date.fromisoformat(entry["visit_date"])
+            lines.append((visit_date, participant.pk, entry["visit_id"], WorkLine(
+                participant_pk=participant.pk,
+                participant_label=participant_label(participant),
+                text=entry["text"],
+                detail=entry["detail"],
+                badge=entry["badge"],
+                badge_css=WARNING,
+                url=entry["url"],
+                action="Enter the forms",
+                when=visit_date,
+            )))  # fmt: skip
+    lines.sort(key=lambda item: item[:3])
+    return [item[3] for item in lines], total
 
 
 # --- safety ------------------------------------------------------------------------------------------
@@ -376,7 +495,9 @@ def lab_proposal_lines(*, user=None) -> list[WorkLine]:
     """Graded lab values that propose an adverse event the coordinator has not yet confirmed or
     dismissed (one query)."""
     results = (
-        restrict_to_user_sites(LabResult.objects.filter(ae_proposal=AeProposal.PROPOSED), user, lookup="panel__participant")
+        restrict_to_user_sites(
+            LabResult.objects.filter(ae_proposal=AeProposal.PROPOSED), user, lookup="panel__participant"
+        )
         .select_related("panel__participant")
         .order_by("panel__collected_on", "panel_id", "id")
     )
@@ -552,54 +673,106 @@ def coordinator_worklist(*, today: datetime.date, now: datetime.datetime, user=N
     visit flags), doses due with their holds, labs needed before a dose, missing forms, AEs awaiting
     the investigator, SAE reporting clocks and lab values proposed as AEs."""
     visits_now, visits_soon = visit_lines(today=today, user=user)
-    doses_now, doses_later = due_doses(today=today, user=user)
+    snapshots = worklist_snapshots(today=today, user=user)
+    doses_now, doses_later = due_doses(today=today, snapshots=snapshots)
     labs = labs_needed(doses_now + doses_later, today=today)
-    missing, missing_count = missing_form_lines(today=today, user=user)
+    missing, missing_count = missing_form_lines(today=today, snapshots=snapshots)
     doses_url = safe_reverse("dosing:doses_due")
     today_sections = (
-        _section("visits_now", "Visits overdue or due now", visits_now,
-                 note="From the daily visit check; a recorded visit leaves the list at its next run."),
-        _section("doses_now", "Doses due today or overdue", [_dose_line(i) for i in doses_now],
-                 more_url=doses_url, more_text="Doses due"),
+        _section(
+            "visits_now",
+            "Visits overdue or due now",
+            visits_now,
+            note="From the daily visit check; a recorded visit leaves the list at its next run.",
+        ),
+        _section(
+            "doses_now",
+            "Doses due today or overdue",
+            [i.line for i in doses_now],
+            more_url=doses_url,
+            more_text="Doses due",
+        ),
         _section("labs", "Labs needed before a dose", labs),
-        _section("sae_clocks", "SAE reports to send", sae_clock_lines(now=now, user=user),
-                 empty_text="No SAE report open"),
-        _section("lab_proposals", "Lab values proposed as adverse events", lab_proposal_lines(user=user),
-                 more_url=safe_reverse("toxicity:lab_proposals"), more_text="Lab proposals",
-                 empty_text="Nothing to confirm"),
-        _section("missing_forms", "Visits with missing forms", missing,
-                 more_url=safe_reverse("enrollment:missing_forms"), more_text="Missing-forms report",
-                 empty_text="No forms missing", note=f"{missing_count} form(s) missing in all." if missing else ""),
-        _section("ae_signoff", "AEs awaiting investigator sign-off", awaiting_signature_lines(user=user),
-                 more_url=safe_reverse("toxicity:dashboard"), more_text="Safety dashboard",
-                 empty_text="Nothing awaiting sign-off"),
+        _section(
+            "sae_clocks", "SAE reports to send", sae_clock_lines(now=now, user=user), empty_text="No SAE report open"
+        ),
+        _section(
+            "lab_proposals",
+            "Lab values proposed as adverse events",
+            lab_proposal_lines(user=user),
+            more_url=safe_reverse("toxicity:lab_proposals"),
+            more_text="Lab proposals",
+            empty_text="Nothing to confirm",
+        ),
+        _section(
+            "missing_forms",
+            "Visits with missing forms",
+            missing,
+            more_url=safe_reverse("enrollment:missing_forms"),
+            more_text="Missing-forms report",
+            empty_text="No forms missing",
+            note=f"{missing_count} form(s) missing in all." if missing else "",
+        ),
+        _section(
+            "ae_signoff",
+            "AEs awaiting investigator sign-off",
+            awaiting_signature_lines(user=user),
+            more_url=safe_reverse("toxicity:dashboard"),
+            more_text="Safety dashboard",
+            empty_text="Nothing awaiting sign-off",
+        ),
         queries_to_answer_section(now=now, user=user),
     )
     week_sections = (
         _section("visits_soon", "Visits due soon", visits_soon),
-        _section("doses_week", "Doses due later this week", [_dose_line(i) for i in doses_later],
-                 more_url=doses_url, more_text="Doses due"),
+        _section(
+            "doses_week",
+            "Doses due later this week",
+            [i.line for i in doses_later],
+            more_url=doses_url,
+            more_text="Doses due",
+        ),
     )
-    return Worklist((
-        Group("today", "Today", today_sections),
-        Group("week", f"This week (to {today + datetime.timedelta(days=WEEK_DAYS - 1):%a %Y-%m-%d})", week_sections),
-    ))
+    return Worklist(
+        (
+            Group("today", "Today", today_sections),
+            Group(
+                "week", f"This week (to {today + datetime.timedelta(days=WEEK_DAYS - 1):%a %Y-%m-%d})", week_sections
+            ),
+        )
+    )
 
 
 def investigator_worklist(*, today: datetime.date, now: datetime.datetime, user=None) -> Worklist:
     """What awaits the investigator's signature or decision: eligibility signatures, AEs to sign,
     irAE dose decisions, chemotherapy dose modifications, and the SAE reporting clocks."""
     sections = (
-        _section("eligibility", "Eligibility to sign", eligibility_signature_lines(user=user),
-                 empty_text="Nothing to sign"),
-        _section("ae_signoff", "Adverse events to sign", awaiting_signature_lines(user=user), empty_text="Nothing to sign",
-                 more_url=safe_reverse("toxicity:dashboard"), more_text="Safety dashboard"),
-        _section("irae_decisions", "irAE dose decisions (toripalimab)", irae_decision_lines(user=user),
-                 empty_text="No decision pending"),
-        _section("modifications", "Chemotherapy dose modifications", modification_lines(user=user),
-                 empty_text="No decision pending"),
-        _section("sae_clocks", "SAE reports to send", sae_clock_lines(now=now, user=user),
-                 empty_text="No SAE report open"),
+        _section(
+            "eligibility", "Eligibility to sign", eligibility_signature_lines(user=user), empty_text="Nothing to sign"
+        ),
+        _section(
+            "ae_signoff",
+            "Adverse events to sign",
+            awaiting_signature_lines(user=user),
+            empty_text="Nothing to sign",
+            more_url=safe_reverse("toxicity:dashboard"),
+            more_text="Safety dashboard",
+        ),
+        _section(
+            "irae_decisions",
+            "irAE dose decisions (toripalimab)",
+            irae_decision_lines(user=user),
+            empty_text="No decision pending",
+        ),
+        _section(
+            "modifications",
+            "Chemotherapy dose modifications",
+            modification_lines(user=user),
+            empty_text="No decision pending",
+        ),
+        _section(
+            "sae_clocks", "SAE reports to send", sae_clock_lines(now=now, user=user), empty_text="No SAE report open"
+        ),
         queries_to_answer_section(now=now, user=user),
     )
     return Worklist((Group("decisions", "Awaiting your signature or decision", sections),))

@@ -22,9 +22,7 @@ def participant_list(*, search: str = "", status: str = "", user=None) -> QueryS
     search = search.replace("\x00", "").strip()  # a NUL cannot be searched for (PostgreSQL refuses it)
     if search:
         participants = participants.filter(
-            Q(screening_number__icontains=search)
-            | Q(study_number__icontains=search)
-            | Q(initials__iexact=search)
+            Q(screening_number__icontains=search) | Q(study_number__icontains=search) | Q(initials__iexact=search)
         )
     if status in ParticipantStatus.values:
         participants = participants.filter(status=status)
@@ -49,9 +47,10 @@ def evaluation_rows(result: EligibilityResult) -> list[EvaluationRow]:
 
 def screening_open(participant: Participant) -> bool:
     """Screening data may still be entered (in screening, consent not withdrawn)."""
-    return participant.status == ParticipantStatus.SCREENING and not participant.consents.filter(
-        withdrawn_on__isnull=False
-    ).exists()
+    return (
+        participant.status == ParticipantStatus.SCREENING
+        and not participant.consents.filter(withdrawn_on__isnull=False).exists()
+    )
 
 
 @dataclass(frozen=True)
@@ -78,8 +77,10 @@ def eligibility_panel_lines(participant: Participant) -> list[str]:
     if screening is None:
         return lines
     if participant.study_number:
-        lines.append(f"Enrolled {participant.enrolment_date:%Y-%m-%d}; planned treatment start "
-                     f"{participant.planned_treatment_start:%Y-%m-%d}")
+        lines.append(
+            f"Enrolled {participant.enrolment_date:%Y-%m-%d}; planned treatment start "
+            f"{participant.planned_treatment_start:%Y-%m-%d}"
+        )
     result = screening_evaluation(screening, participant)
     if result.eligible is True:
         lines.append("Eligible: all 27 criteria pass")
@@ -105,14 +106,27 @@ def participant_panels(participant: Participant) -> list[Panel]:
     from toxicity.selectors.panel import safety_panel_lines
 
     return [
-        Panel("eligibility", "Eligibility", eligibility_panel_lines(participant),
-              "No eligibility assessment recorded yet."),
-        Panel("treatment", "Treatment", treatment_panel_lines(participant, today=timezone.localdate()),
-              "Not enrolled: the treatment calendar starts at enrolment."),
-        Panel("visits", "Visits", visit_panel_lines(participant, today=timezone.localdate()),
-              "No visits recorded yet."),
-        Panel("adverse_events", "Adverse events", safety_panel_lines(participant, now=timezone.now()),
-              "No adverse events recorded yet."),
+        Panel(
+            "eligibility",
+            "Eligibility",
+            eligibility_panel_lines(participant),
+            "No eligibility assessment recorded yet.",
+        ),
+        Panel(
+            "treatment",
+            "Treatment",
+            treatment_panel_lines(participant, today=timezone.localdate()),
+            "Not enrolled: the treatment calendar starts at enrolment.",
+        ),
+        Panel(
+            "visits", "Visits", visit_panel_lines(participant, today=timezone.localdate()), "No visits recorded yet."
+        ),
+        Panel(
+            "adverse_events",
+            "Adverse events",
+            safety_panel_lines(participant, now=timezone.now()),
+            "No adverse events recorded yet.",
+        ),
         Panel("response", "Tumour response", response_panel_lines(participant), "No tumour assessments recorded yet."),
         Panel("queries", "Queries", query_panel_lines(participant.pk, now=timezone.now()), "No data queries."),
     ]
@@ -153,10 +167,15 @@ def eligibility_state(participant: Participant) -> EligibilityState:
 
 
 def _with_screening_facts(user=None) -> QuerySet[Participant]:
-    return visible_participants(user).select_related("screening").prefetch_related(
-        Prefetch("consents", queryset=Consent.objects.order_by("-consent_date", "-id")),
-        Prefetch("eligibility_signatures", queryset=EligibilitySignature.objects.order_by("-signed_at")),
-    ).order_by("screening_date", "id")
+    return (
+        visible_participants(user)
+        .select_related("screening")
+        .prefetch_related(
+            Prefetch("consents", queryset=Consent.objects.order_by("-consent_date", "-id")),
+            Prefetch("eligibility_signatures", queryset=EligibilitySignature.objects.order_by("-signed_at")),
+        )
+        .order_by("screening_date", "id")
+    )
 
 
 @dataclass(frozen=True)
@@ -175,9 +194,7 @@ def screening_log(*, user=None) -> ScreeningLog:
     sites, ``core.sites``)."""
     participants = list(visible_participants(user).select_related("screening"))
     failures = [p for p in participants if p.status == ParticipantStatus.SCREEN_FAILURE]
-    by_criterion = Counter(
-        cid for p in failures if hasattr(p, "screening") for cid in p.screening.failed_criteria
-    )
+    by_criterion = Counter(cid for p in failures if hasattr(p, "screening") for cid in p.screening.failed_criteria)
     return ScreeningLog(
         screened=len(participants),
         in_screening=sum(p.status == ParticipantStatus.SCREENING for p in participants),
@@ -198,9 +215,20 @@ def screening_log(*, user=None) -> ScreeningLog:
 
 
 SCREENING_LOG_COLUMNS = (
-    "screening_number", "study_number", "screening_date", "status", "status_date", "eligible",
-    "failed_criteria", "missing_criteria", "consent_date", "consent_withdrawn_on", "signed_by",
-    "signed_at", "enrolment_date", "planned_treatment_start",
+    "screening_number",
+    "study_number",
+    "screening_date",
+    "status",
+    "status_date",
+    "eligible",
+    "failed_criteria",
+    "missing_criteria",
+    "consent_date",
+    "consent_withdrawn_on",
+    "signed_by",
+    "signed_at",
+    "enrolment_date",
+    "planned_treatment_start",
 )
 
 
@@ -420,9 +448,7 @@ def participant_visit_page(participant: Participant, *, today, show_all: bool = 
     from .services.visits import participant_schedule
 
     schedule = participant_schedule(participant)
-    visits = list(
-        Visit.objects.filter(participant=participant).select_related("participant").prefetch_related("forms")
-    )
+    visits = list(Visit.objects.filter(participant=participant).select_related("participant").prefetch_related("forms"))
     if not schedule and not visits:
         return VisitPage([], 0)
     sources = _FormSources([participant.pk])
@@ -435,8 +461,9 @@ def participant_visit_page(participant: Participant, *, today, show_all: bool = 
         done = record is not None and record.outcome == "done"
         missed = record is not None and record.outcome == "missed"
         try:
-            status = visit_status(scheduled, today=today, actual_date=record.visit_date if done else None,
-                                  missed=missed)
+            status = visit_status(
+                scheduled, today=today, actual_date=record.visit_date if done else None, missed=missed
+            )
         except ValueError:  # a date after ``today`` (the page is looked at on an earlier day)
             status = "done"
         if status == "upcoming":
@@ -488,7 +515,9 @@ def visit_panel_lines(participant: Participant, *, today) -> list[str]:
         lines.append(f"Due now: {row.label} (window to {row.window_end:%Y-%m-%d})")
     upcoming = next((row for row in rows if row.status == "upcoming"), None)
     if upcoming is not None:
-        lines.append(f"Next: {upcoming.label}, window {upcoming.window_start:%Y-%m-%d} to {upcoming.window_end:%Y-%m-%d}")
+        lines.append(
+            f"Next: {upcoming.label}, window {upcoming.window_start:%Y-%m-%d} to {upcoming.window_end:%Y-%m-%d}"
+        )
     done = sum(row.status == "done" and not row.unscheduled for row in rows)
     missed = sum(row.status == "missed" for row in rows)
     missing = sum(row.forms.missing for row in rows if row.forms)
@@ -498,16 +527,23 @@ def visit_panel_lines(participant: Participant, *, today) -> list[str]:
 
 
 MISSING_FORMS_COLUMNS = (
-    "study_number", "screening_number", "visit_code", "visit", "visit_date", "form_code", "form",
+    "study_number",
+    "screening_number",
+    "visit_code",
+    "visit",
+    "visit_date",
+    "form_code",
+    "form",
     "days_since_visit",
 )
 
 
 def missing_forms_report(
-    *, today, participant: Participant | None = None, form: str = "", user=None
+    *, today, participant: Participant | None = None, form: str = "", user=None, participant_ids=None
 ) -> list[MissingFormRow]:
     """Every expected form that is missing at a done scheduled visit, study-wide (or of one
-    participant, or one form; of ``user``'s sites, ``core.sites``), oldest visit first. A fixed number of queries whatever the number of
+    participant, or of the participants ``participant_ids``, or one form; of ``user``'s sites,
+    ``core.sites``), oldest visit first. A fixed number of queries whatever the number of
     participants or visits: visits with their participants, their form rows, lab values, consents,
     tumour assessments."""
     from .services.visits import participant_schedule
@@ -521,6 +557,8 @@ def missing_forms_report(
     )
     if participant is not None:
         visits = visits.filter(participant=participant)
+    if participant_ids is not None:
+        visits = visits.filter(participant_id__in=list(participant_ids))
     visits = list(restrict_to_user_sites(visits, user))
     sources = _FormSources({visit.participant_id for visit in visits})
     schedules: dict[int, dict[str, object]] = {}

@@ -45,7 +45,14 @@ from . import radiotherapy as rt
 from .radiotherapy import Deviation
 
 GIVEN, OMITTED, DUE, OVERDUE, UPCOMING, HELD, DISCONTINUED, AWAITING = (
-    "given", "omitted", "due", "overdue", "upcoming", "held", "discontinued", "awaiting_decision",
+    "given",
+    "omitted",
+    "due",
+    "overdue",
+    "upcoming",
+    "held",
+    "discontinued",
+    "awaiting_decision",
 )
 STATE_LABELS = {
     GIVEN: "Given",
@@ -190,9 +197,12 @@ def _plan(participant: Participant) -> tuple[list[PlannedDose], str]:
 def _reduction_source(modifications: list[DoseModification], on: datetime.date | None) -> str:
     """The decision that set the reduced level in force on ``on`` (None: now), as "(rule, date)"."""
     decided = [
-        r for r in modifications
-        if r.decision in ("confirmed", "overridden") and r.decided_level_pct is not None
-        and r.decided_level_pct < 100 and (on is None or r.assessed_on <= on)
+        r
+        for r in modifications
+        if r.decision in ("confirmed", "overridden")
+        and r.decided_level_pct is not None
+        and r.decided_level_pct < 100
+        and (on is None or r.assessed_on <= on)
     ]
     if not decided:
         return ""
@@ -265,8 +275,11 @@ def _radiotherapy_rows(participant: Participant) -> list[RtPlanRow]:
         RtPlanRow(
             "EBRT last fraction",
             None if last_ebrt else expected_last_ebrt_fraction(start),
-            (f"{course.end_date:%Y-%m-%d} ({course.fractions_delivered} fractions)" if last_ebrt
-             else (f"{course.fractions_delivered} fractions so far" if course else "Not recorded")),
+            (
+                f"{course.end_date:%Y-%m-%d} ({course.fractions_delivered} fractions)"
+                if last_ebrt
+                else (f"{course.fractions_delivered} fractions so far" if course else "Not recorded")
+            ),
             last_ebrt is None,
         ),
     ]
@@ -283,7 +296,9 @@ def _radiotherapy_rows(participant: Participant) -> list[RtPlanRow]:
         )
     for fraction in fractions:
         if fraction.number > len(expected):
-            rows.append(RtPlanRow(f"Brachytherapy fraction {fraction.number}", None, f"{fraction.given_on:%Y-%m-%d}", False))
+            rows.append(
+                RtPlanRow(f"Brachytherapy fraction {fraction.number}", None, f"{fraction.given_on:%Y-%m-%d}", False)
+            )
     return rows
 
 
@@ -357,29 +372,51 @@ class DueDose:
     row: CalendarRow
 
 
+def participants_on_treatment(user=None) -> QuerySet[Participant]:
+    """Participants whose calendar is followed: on treatment or in follow-up, with a planned
+    treatment start and no consent withdrawn (of ``user``'s sites, ``core.sites``)."""
+    return (
+        visible_participants(user).filter(status__in=TREATMENT_STATUSES, planned_treatment_start__isnull=False)
+        .exclude(consents__withdrawn_on__isnull=False)
+    )  # fmt: skip
+
+
+def participant_doses_due(
+    participant: Participant, *, start: datetime.date, end: datetime.date, today: datetime.date
+) -> tuple[list[DueDose], list[DueDose]]:
+    """One participant's doses not yet recorded due between ``start`` and ``end``, and those overdue
+    before it (the participant prefetched as ``_prefetched`` does, else one query per relation)."""
+    plan, error = _plan(participant)
+    if error:
+        return [], []
+    this_week, overdue = [], []
+    for row in calendar_rows(participant, plan, today=today):
+        if row.record is not None or row.state == DISCONTINUED:
+            continue
+        if start <= row.dose.due <= end:
+            this_week.append(DueDose(participant, row))
+        elif row.dose.due < start and (row.state == OVERDUE or (row.irae_holds and _past_window(row.dose, today))):
+            # A toripalimab dose held by an irAE past its window stays listed, with its hold.
+            overdue.append(DueDose(participant, row))
+    return this_week, overdue
+
+
+def prefetched_participants(queryset: QuerySet[Participant]) -> QuerySet[Participant]:
+    """``queryset`` with every relation the calendar reads, in a fixed number of queries."""
+    return _prefetched(queryset)
+
+
 def doses_due(
     *, start: datetime.date, end: datetime.date, today: datetime.date, user=None
 ) -> tuple[list[DueDose], list[DueDose]]:
     """Doses not yet recorded that are due between ``start`` and ``end`` (a week), and those
     overdue before it, for every participant on treatment (of ``user``'s sites, ``core.sites``)."""
-    participants = _prefetched(
-        visible_participants(user).filter(status__in=TREATMENT_STATUSES, planned_treatment_start__isnull=False)
-        .exclude(consents__withdrawn_on__isnull=False)
-        .order_by("study_number")
-    )
+    participants = _prefetched(participants_on_treatment(user).order_by("study_number"))
     this_week, overdue = [], []
     for participant in participants:
-        plan, error = _plan(participant)
-        if error:
-            continue
-        for row in calendar_rows(participant, plan, today=today):
-            if row.record is not None or row.state == DISCONTINUED:
-                continue
-            if start <= row.dose.due <= end:
-                this_week.append(DueDose(participant, row))
-            elif row.dose.due < start and (row.state == OVERDUE or (row.irae_holds and _past_window(row.dose, today))):
-                # A toripalimab dose held by an irAE past its window stays listed, with its hold.
-                overdue.append(DueDose(participant, row))
+        week, late = participant_doses_due(participant, start=start, end=end, today=today)
+        this_week.extend(week)
+        overdue.extend(late)
     key = lambda item: (item.row.dose.due, item.participant.study_number or "")  # noqa: E731
     return sorted(this_week, key=key), sorted(overdue, key=key)
 
@@ -430,4 +467,3 @@ def treatment_panel_lines(participant: Participant, *, today: datetime.date) -> 
         lines.append(f"Toripalimab on hold (irAE): {tori.summary}")
     lines.extend(rt.radiotherapy_panel_lines(participant))
     return lines
-
