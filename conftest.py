@@ -82,3 +82,14 @@ def _fresh_background_job_monitor(monkeypatch):
     from core import faults
 
     monkeypatch.setattr(faults, "_monitor", faults._Monitor())
+
+
+@pytest.fixture(autouse=True)
+def _fresh_study_cache():
+    """Each test starts with no cached study-wide report (core.study_cache): test databases are
+    rolled back, so two tests can reach the same data fingerprint with different data."""
+    from core import study_cache
+
+    study_cache.clear()
+    yield
+    study_cache.clear()

@@ -3,6 +3,8 @@ and the data-management records: queries, source data verification, locks and st
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
@@ -63,14 +65,14 @@ class TaskRun(models.Model):
 
 
 class QueryStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    ANSWERED = "answered", "Answered"
-    CLOSED = "closed", "Closed"
+    OPEN = "open", _("Open")
+    ANSWERED = "answered", _("Answered")
+    CLOSED = "closed", _("Closed")
 
 
 class QueryOrigin(models.TextChoices):
-    MANUAL = "manual", "Raised by a person"
-    AUTOMATIC = "automatic", "Edit check"
+    MANUAL = "manual", _("Raised by a person")
+    AUTOMATIC = "automatic", _("Edit check")
 
 
 class DataQuery(models.Model):
@@ -85,14 +87,14 @@ class DataQuery(models.Model):
     participant = models.ForeignKey(
         "enrollment.Participant", on_delete=models.PROTECT, related_name="data_queries", null=True, blank=True
     )
-    field_name = models.CharField(max_length=100, blank=True, help_text="Blank: the record as a whole.")
+    field_name = models.CharField(max_length=100, blank=True, help_text=_("Blank: the record as a whole."))
     field_label = models.CharField(max_length=200, blank=True)
     form_label = models.CharField(max_length=100)
     record_label = models.CharField(max_length=200)
-    text = models.TextField("Question")
+    text = models.TextField(_("Question"))
     status = models.CharField(max_length=10, choices=QueryStatus.choices, default=QueryStatus.OPEN)
     origin = models.CharField(max_length=10, choices=QueryOrigin.choices, default=QueryOrigin.MANUAL)
-    check_code = models.CharField(max_length=60, blank=True, help_text="The edit check that raised it.")
+    check_code = models.CharField(max_length=60, blank=True, help_text=_("The edit check that raised it."))
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
@@ -115,15 +117,55 @@ class DataQuery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Query #{self.pk} on {self.record_label}"
+        return gettext("Query #%(number)s on %(record)s") % {"number": self.pk, "record": self.record_label}
+
+    # The labels below are stored as they read when the query was raised, in English (the query log of
+    # the study export reads them); pages show the form's and the field's names in the reader's language.
+
+    def _crf_model(self):
+        from django.contrib.contenttypes.models import ContentType
+
+        try:
+            return ContentType.objects.get_for_id(self.content_type_id).model_class()
+        except ContentType.DoesNotExist:
+            return None
+
+    @property
+    def form_name(self) -> str:
+        """The form's name in the active language (the stored ``form_label`` when the form is gone)."""
+        from .crf import form_label
+
+        model = self._crf_model()
+        return form_label(model) if model is not None else self.form_label
+
+    @property
+    def field_name_label(self) -> str:
+        """The queried field's name in the active language ("" for the record as a whole)."""
+        from django.core.exceptions import FieldDoesNotExist
+        from django.utils.text import capfirst
+
+        model = self._crf_model()
+        if not self.field_name or model is None:
+            return self.field_label
+        try:
+            return capfirst(str(model._meta.get_field(self.field_name).verbose_name))
+        except FieldDoesNotExist:
+            return self.field_label
+
+    @property
+    def record_name(self) -> str:
+        """The record's stored name, translated when it is one of the fixed names (e.g. "Screening")."""
+        from .data_management.queries.record_urls import FIXED_LABELS
+
+        return gettext(self.record_label) if self.record_label in FIXED_LABELS else self.record_label
 
 
 class QueryAction(models.TextChoices):
-    RAISE = "raise", "Raised"
-    ANSWER = "answer", "Answered"
-    CLOSE = "close", "Closed"
-    REOPEN = "reopen", "Re-opened"
-    AUTO_CLOSE = "auto_close", "Closed by the edit check (resolved)"
+    RAISE = "raise", _("Raised")
+    ANSWER = "answer", _("Answered")
+    CLOSE = "close", _("Closed")
+    REOPEN = "reopen", _("Re-opened")
+    AUTO_CLOSE = "auto_close", _("Closed by the edit check (resolved)")
 
 
 class QueryMessage(models.Model):
@@ -143,7 +185,7 @@ class QueryMessage(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"
+        return gettext("%(action)s at %(when)s") % {"action": self.get_action_display(), "when": f"{self.at:%Y-%m-%d %H:%M}"}
 
 
 class SourceVerification(models.Model):
@@ -169,13 +211,14 @@ class SourceVerification(models.Model):
         permissions = [("verify_source", "Can mark CRF records source-verified")]
 
     def __str__(self) -> str:
-        return f"SDV of {self.content_type_id}:{self.object_id} v{self.record_version}"
+        record = f"{self.content_type_id}:{self.object_id}"
+        return gettext("SDV of %(record)s v%(version)s") % {"record": record, "version": self.record_version}
 
 
 class LockScope(models.TextChoices):
-    STUDY = "study", "Whole study"
-    PARTICIPANT = "participant", "Participant"
-    RECORD = "record", "Record"
+    STUDY = "study", _("Whole study")
+    PARTICIPANT = "participant", _("Participant")
+    RECORD = "record", _("Record")
 
 
 class DataLock(models.Model):
@@ -194,10 +237,10 @@ class DataLock(models.Model):
     )
     object_id = models.PositiveBigIntegerField(null=True, blank=True)
     record_label = models.CharField(max_length=200, blank=True)
-    reason = models.TextField("Reason for locking")
+    reason = models.TextField(_("Reason for locking"))
     locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     locked_at = models.DateTimeField()
-    unlock_reason = models.TextField("Reason for unlocking", blank=True)
+    unlock_reason = models.TextField(_("Reason for unlocking"), blank=True)
     unlocked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
@@ -211,14 +254,14 @@ class DataLock(models.Model):
         permissions = [("lock_data", "Can lock and unlock records, participants and the study")]
 
     def __str__(self) -> str:
-        return f"{self.get_scope_display()} lock #{self.pk}"
+        return gettext("%(scope)s lock #%(number)s") % {"scope": self.get_scope_display(), "number": self.pk}
 
 
 class ExportStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class ExportJob(models.Model):
@@ -227,7 +270,7 @@ class ExportJob(models.Model):
 
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField()
-    identified = models.BooleanField(default=False, help_text="With initials and dates of birth.")
+    identified = models.BooleanField(default=False, help_text=_("With initials and dates of birth."))
     status = models.CharField(max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
@@ -250,7 +293,7 @@ class ExportJob(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Study export #{self.pk} ({self.get_status_display()})"
+        return gettext("Study export #%(number)s (%(status)s)") % {"number": self.pk, "status": self.get_status_display()}
 
 
 # --- Study sites (issue 9) -------------------------------------------------------------------------
@@ -262,7 +305,7 @@ class ExportJob(models.Model):
 class Site(models.Model):
     """A centre that recruits and follows participants. Created and staffed in the admin."""
 
-    code = models.CharField(max_length=20, unique=True, help_text="Short code, e.g. 01 or SH-FDU.")
+    code = models.CharField(max_length=20, unique=True, help_text=_("Short code, e.g. 01 or SH-FDU."))
     name = models.CharField(max_length=200)
 
     history = HistoricalRecords()
@@ -289,7 +332,7 @@ class SiteMembership(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "site"], name="site_membership_unique")]
 
     def __str__(self) -> str:
-        return f"{self.user} at {self.site.code}"
+        return gettext("%(user)s at %(site)s") % {"user": self.user, "site": self.site.code}
 
 
 # --- Worklist snapshots (issue 9, performance) -----------------------------------------------------
@@ -301,11 +344,18 @@ class SiteMembership(models.Model):
 
 
 class ParticipantDataVersion(models.Model):
-    """A counter bumped by every save or deletion of one of the participant's CRF records
-    (``core.work_snapshots``); a snapshot is valid only for the version it was computed from."""
+    """A counter bumped by every save or deletion of one of the participant's CRF records, in the
+    same transaction (``core.work_snapshots``): a snapshot is valid only for the version it was
+    computed from, and the sum of all versions fingerprints the study's data for cached reports
+    (``core.study_cache``). Not a database foreign key: a deleted participant's counter may outlive
+    it (a record deleted with the participant bumps it during the deletion)."""
 
     participant = models.OneToOneField(
-        "enrollment.Participant", on_delete=models.CASCADE, primary_key=True, related_name="data_version"
+        "enrollment.Participant",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="data_version",
     )
     version = models.PositiveBigIntegerField(default=0)
 
@@ -334,3 +384,27 @@ class WorklistSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"Worklist of participant {self.participant_id} on {self.computed_on} ({self.language})"
+
+
+# --- Language (issue 10) ---------------------------------------------------------------------------
+
+
+def language_choices():
+    """``settings.LANGUAGES``, read when asked, so that the migration refers to this function
+    instead of copying the list."""
+    return settings.LANGUAGES
+
+
+class UserLanguage(models.Model):
+    """The language a user chose for the pages (``core.language``). It follows the user to every
+    device and comes before the language cookie and the browser's preference. A preference, not
+    clinical data: not audited."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="language_preference"
+    )
+    language = models.CharField(max_length=15, choices=language_choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language}"

@@ -26,8 +26,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.db.models.signals import post_delete, post_save
 from django.utils import translation
 
@@ -64,10 +64,17 @@ def snapshot_language(language: str | None = None) -> str:
 
 
 def bump_data_version(participant_id: int | None) -> None:
-    """Invalidate the participant's snapshots (one UPDATE; no row yet means no snapshot either,
-    since a snapshot is only stored after its version row exists)."""
-    if participant_id is not None:
-        ParticipantDataVersion.objects.filter(participant_id=participant_id).update(version=F("version") + 1)
+    """Add one to the participant's data version (creating it at 1), in the caller's transaction:
+    one statement, the same on PostgreSQL and SQLite."""
+    if participant_id is None:
+        return
+    table = connection.ops.quote_name(ParticipantDataVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (participant_id, version) VALUES (%s, 1) "  # noqa: S608 - the table name is ours
+            f"ON CONFLICT (participant_id) DO UPDATE SET version = {table}.version + 1",
+            [participant_id],
+        )
 
 
 def _on_crf_change(sender, instance, **kwargs) -> None:

@@ -17,6 +17,7 @@ the ``user``'s sites (``user=None``: the whole study, e.g. for a system caller).
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch
@@ -123,7 +124,7 @@ class Worklist:
         return next(s for group in self.groups for s in group.sections if s.key == key)
 
 
-def _section(key: str, title: str, lines: list[WorkLine], **kwargs) -> Section:
+def _section(key: str, title: str, lines: Sequence[WorkLine], **kwargs) -> Section:
     return Section(key, title, len(lines), tuple(lines[:MAX_LINES]), **kwargs)
 
 
@@ -235,16 +236,17 @@ def _dose_line(item: dose_calendar.DueDose) -> WorkLine:
 
 
 def _dose_entry(item: dose_calendar.DueDose, bucket: str) -> dict:
-    """A dose due, as kept in the participant's worklist snapshot (``core.work_snapshots``)."""
+    """A dose due, as kept in the participant's worklist snapshot (``core.work_snapshots``; JSON, so
+    every label is made a plain string in the active language)."""
     line = _dose_line(item)
     return {
         "bucket": bucket,
         "due": item.row.dose.due.isoformat(),
         "state": item.row.state,
-        "agent": item.row.agent_label,
-        "text": line.text,
-        "detail": line.detail,
-        "badge": line.badge,
+        "agent": str(item.row.agent_label),
+        "text": str(line.text),
+        "detail": str(line.detail),
+        "badge": str(line.badge),
         "badge_css": line.badge_css,
         "url": line.url,
     }
@@ -298,8 +300,8 @@ def compute_participant_work(
     lines, counts = _missing_form_lines(missing_forms_report(today=today, participant_ids=participant_ids))
     for visit_id, line in lines:
         work[line.participant_pk].missing_forms.append({
-            "visit_id": visit_id, "visit_date": line.when.isoformat(), "text": line.text, "detail": line.detail,
-            "badge": line.badge, "url": line.url,
+            "visit_id": visit_id, "visit_date": line.when.isoformat(), "text": str(line.text),
+            "detail": str(line.detail), "badge": str(line.badge), "url": line.url,
         })  # fmt: skip
     for pk, count in counts.items():
         work[pk].missing_form_count = count
@@ -448,27 +450,51 @@ def missing_form_lines(*, today: datetime.date, user=None, snapshots=None) -> tu
 # --- safety ------------------------------------------------------------------------------------------
 
 
-def awaiting_signature_lines(*, user=None) -> list[WorkLine]:
-    """AEs without the investigator's signature at their current version (one query)."""
+class QueryLines(Sequence):
+    """The lines of a queryset, read lazily: its length is one COUNT query and a slice reads only
+    the rows it shows, so a section of thousands of rows costs two small queries."""
+
+    def __init__(self, queryset, to_line: Callable[[object], WorkLine]):
+        self.queryset, self.to_line = queryset, to_line
+        self._count: int | None = None
+
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = self.queryset.count()
+        return self._count
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self.to_line(item) for item in self.queryset[index]]
+        return self.to_line(self.queryset[index])
+
+    def __iter__(self):
+        return (self.to_line(item) for item in self.queryset)
+
+
+def _ae_signature_line(ae) -> WorkLine:
+    return WorkLine(
+        participant_pk=ae.participant_id,
+        participant_label=participant_label(ae.participant),
+        text=f"AE {ae.number}: {ae.term.term}, grade {ae.grade}",
+        detail=f"onset {ae.onset_date:%Y-%m-%d}" + ("; serious (SAE)" if ae.serious else ""),
+        badge="Awaiting signature",
+        badge_css=WARNING,
+        url=safe_reverse("toxicity:ae_detail", pk=ae.participant_id, ae_pk=ae.pk),
+        action="Open the AE",
+        when=ae.onset_date,
+    )
+
+
+def awaiting_signature_lines(*, user=None) -> QueryLines:
+    """AEs without the investigator's signature at their current version (a count and one query
+    for the lines shown)."""
     events = (
         restrict_to_user_sites(adverse_events_awaiting_signature(), user)
         .select_related("participant", "term")
         .order_by("onset_date", "participant__study_number", "number")
     )
-    return [
-        WorkLine(
-            participant_pk=ae.participant_id,
-            participant_label=participant_label(ae.participant),
-            text=f"AE {ae.number}: {ae.term.term}, grade {ae.grade}",
-            detail=f"onset {ae.onset_date:%Y-%m-%d}" + ("; serious (SAE)" if ae.serious else ""),
-            badge="Awaiting signature",
-            badge_css=WARNING,
-            url=safe_reverse("toxicity:ae_detail", pk=ae.participant_id, ae_pk=ae.pk),
-            action="Open the AE",
-            when=ae.onset_date,
-        )
-        for ae in events
-    ]
+    return QueryLines(events, _ae_signature_line)
 
 
 def sae_clock_lines(*, now: datetime.datetime, user=None) -> list[WorkLine]:
@@ -491,9 +517,24 @@ def sae_clock_lines(*, now: datetime.datetime, user=None) -> list[WorkLine]:
     ]
 
 
-def lab_proposal_lines(*, user=None) -> list[WorkLine]:
+def _lab_proposal_line(result) -> WorkLine:
+    return WorkLine(
+        participant_pk=result.panel.participant_id,
+        participant_label=participant_label(result.panel.participant),
+        text=f"{result.get_analyte_display()} {result.value.normalize():f} {result.unit}"
+        + (f" — {result.ctcae_term}" if result.ctcae_term else ""),
+        detail=f"grade {result.grade}, collected {result.panel.collected_on:%Y-%m-%d}",
+        badge="AE proposed",
+        badge_css=INFO,
+        url=safe_reverse("toxicity:lab_detail", pk=result.panel.participant_id, panel_pk=result.panel_id),
+        action="Confirm or dismiss",
+        when=result.panel.collected_on,
+    )
+
+
+def lab_proposal_lines(*, user=None) -> QueryLines:
     """Graded lab values that propose an adverse event the coordinator has not yet confirmed or
-    dismissed (one query)."""
+    dismissed (a count and one query for the lines shown)."""
     results = (
         restrict_to_user_sites(
             LabResult.objects.filter(ae_proposal=AeProposal.PROPOSED), user, lookup="panel__participant"
@@ -501,21 +542,7 @@ def lab_proposal_lines(*, user=None) -> list[WorkLine]:
         .select_related("panel__participant")
         .order_by("panel__collected_on", "panel_id", "id")
     )
-    return [
-        WorkLine(
-            participant_pk=result.panel.participant_id,
-            participant_label=participant_label(result.panel.participant),
-            text=f"{result.get_analyte_display()} {result.value.normalize():f} {result.unit}"
-            + (f" — {result.ctcae_term}" if result.ctcae_term else ""),
-            detail=f"grade {result.grade}, collected {result.panel.collected_on:%Y-%m-%d}",
-            badge="AE proposed",
-            badge_css=INFO,
-            url=safe_reverse("toxicity:lab_detail", pk=result.panel.participant_id, panel_pk=result.panel_id),
-            action="Confirm or dismiss",
-            when=result.panel.collected_on,
-        )
-        for result in results
-    ]
+    return QueryLines(results, _lab_proposal_line)
 
 
 # --- data queries ------------------------------------------------------------------------------------

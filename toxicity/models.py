@@ -11,18 +11,21 @@ loaded by a migration) and can be replaced by the official NCI spreadsheet with
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import ClinicalRecord
-from trialsite.protocol.labs import ANALYTE_CHOICES
 from trialsite.protocol.toxicity import CONTINUE, DISCONTINUE, HORMONE_REPLACEMENT, INTERRUPT, IRAE_ROWS, SLOW_INFUSION
+
+from .labels import ANALYTE_CHOICES, IRAE_CATEGORY_CHOICES, irae_category_label
 
 GRADES = (1, 2, 3, 4, 5)
 
 
 class TermSource(models.TextChoices):
-    BUILTIN = "builtin", "Built in"
-    NCI_IMPORT = "nci_import", "Imported from the NCI spreadsheet"
+    BUILTIN = "builtin", _("Built in")
+    NCI_IMPORT = "nci_import", _("Imported from the NCI spreadsheet")
 
 
 class CtcaeTerm(models.Model):
@@ -31,14 +34,14 @@ class CtcaeTerm(models.Model):
     A blank grade text means that grade does not exist for the term (CTCAE's "-").
     """
 
-    meddra_code = models.PositiveIntegerField("MedDRA code", unique=True)
-    soc = models.CharField("MedDRA system organ class", max_length=120)
-    term = models.CharField("CTCAE term", max_length=200, unique=True, db_index=True)
-    grade_1 = models.TextField("Grade 1", blank=True)
-    grade_2 = models.TextField("Grade 2", blank=True)
-    grade_3 = models.TextField("Grade 3", blank=True)
-    grade_4 = models.TextField("Grade 4", blank=True)
-    grade_5 = models.TextField("Grade 5", blank=True)
+    meddra_code = models.PositiveIntegerField(_("MedDRA code"), unique=True)
+    soc = models.CharField(_("MedDRA system organ class"), max_length=120)
+    term = models.CharField(_("CTCAE term"), max_length=200, unique=True, db_index=True)
+    grade_1 = models.TextField(_("Grade 1"), blank=True)
+    grade_2 = models.TextField(_("Grade 2"), blank=True)
+    grade_3 = models.TextField(_("Grade 3"), blank=True)
+    grade_4 = models.TextField(_("Grade 4"), blank=True)
+    grade_5 = models.TextField(_("Grade 5"), blank=True)
     definition = models.TextField(blank=True)
     navigational_note = models.TextField(blank=True)
     source = models.CharField(max_length=12, choices=TermSource.choices, default=TermSource.BUILTIN)
@@ -46,8 +49,8 @@ class CtcaeTerm(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "CTCAE term"
-        verbose_name_plural = "CTCAE terms"
+        verbose_name = _("CTCAE term")
+        verbose_name_plural = _("CTCAE terms")
         ordering = ["soc", "term"]
 
     def __str__(self) -> str:
@@ -77,8 +80,8 @@ class LabPanel(ClinicalRecord):
     audit_participant_lookup = "participant_id"
 
     participant = models.ForeignKey("enrollment.Participant", on_delete=models.PROTECT, related_name="lab_panels")
-    collected_on = models.DateField("Date collected")
-    laboratory = models.CharField("Laboratory", max_length=120, blank=True)
+    collected_on = models.DateField(_("Date collected"))
+    laboratory = models.CharField(_("Laboratory"), max_length=120, blank=True)
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, **_USER)
 
@@ -88,17 +91,17 @@ class LabPanel(ClinicalRecord):
         ordering = ["-collected_on", "-id"]
 
     def __str__(self) -> str:
-        return f"Lab panel {self.collected_on:%Y-%m-%d}"
+        return gettext("Lab panel %(date)s") % {"date": f"{self.collected_on:%Y-%m-%d}"}
 
 
 class AeProposal(models.TextChoices):
     """What became of a graded lab value: grade >= 1 proposes an adverse event that the coordinator
     confirms (an AE is recorded and linked) or dismisses with a reason."""
 
-    NONE = "none", "Not an adverse event"
-    PROPOSED = "proposed", "Adverse event proposed"
-    CONFIRMED = "confirmed", "Recorded as an adverse event"
-    DISMISSED = "dismissed", "Dismissed"
+    NONE = "none", _("Not an adverse event")
+    PROPOSED = "proposed", _("Adverse event proposed")
+    CONFIRMED = "confirmed", _("Recorded as an adverse event")
+    DISMISSED = "dismissed", _("Dismissed")
 
 
 class LabResult(ClinicalRecord):
@@ -111,17 +114,17 @@ class LabResult(ClinicalRecord):
     analyte = models.CharField(max_length=10, choices=ANALYTE_CHOICES)
     value = models.DecimalField(max_digits=10, decimal_places=3)
     unit = models.CharField(max_length=20)
-    lln = models.DecimalField("LLN", max_digits=10, decimal_places=3, null=True, blank=True)
-    uln = models.DecimalField("ULN", max_digits=10, decimal_places=3, null=True, blank=True)
+    lln = models.DecimalField(_("LLN"), max_digits=10, decimal_places=3, null=True, blank=True)
+    uln = models.DecimalField(_("ULN"), max_digits=10, decimal_places=3, null=True, blank=True)
     baseline = models.DecimalField(
         max_digits=10, decimal_places=3, null=True, blank=True,
-        help_text="The participant's pre-treatment value, for CTCAE's 'if baseline was abnormal' rules.",
+        help_text=_("The participant's pre-treatment value, for CTCAE's 'if baseline was abnormal' rules."),
     )  # fmt: skip
-    ctcae_term = models.CharField("CTCAE term", max_length=200, blank=True)
+    ctcae_term = models.CharField(_("CTCAE term"), max_length=200, blank=True)
     grade = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(5)])
-    grade_basis = models.TextField("How the grade was reached", blank=True)
+    grade_basis = models.TextField(_("How the grade was reached"), blank=True)
     ae_proposal = models.CharField(max_length=10, choices=AeProposal.choices, default=AeProposal.NONE)
-    dismiss_reason = models.TextField("Reason for dismissing", blank=True)
+    dismiss_reason = models.TextField(_("Reason for dismissing"), blank=True)
     adverse_event = models.ForeignKey(
         "AdverseEvent", on_delete=models.PROTECT, null=True, blank=True, related_name="lab_results"
     )
@@ -131,66 +134,68 @@ class LabResult(ClinicalRecord):
     class Meta:
         ordering = ["panel", "id"]
         constraints = [models.UniqueConstraint(fields=["panel", "analyte"], name="lab_result_once_per_panel")]
+        # The worklist's "lab values proposed as adverse events": a few hundred of ~300,000 values.
+        indexes = [
+            models.Index(fields=["panel"], condition=models.Q(ae_proposal="proposed"), name="lab_result_proposed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_analyte_display()} {self.value} {self.unit}"
 
 
 class Attribution(models.TextChoices):
-    UNRELATED = "unrelated", "Unrelated"
-    UNLIKELY = "unlikely", "Unlikely"
-    POSSIBLE = "possible", "Possible"
-    PROBABLE = "probable", "Probable"
-    DEFINITE = "definite", "Definite"
+    UNRELATED = "unrelated", _("Unrelated")
+    UNLIKELY = "unlikely", _("Unlikely")
+    POSSIBLE = "possible", _("Possible")
+    PROBABLE = "probable", _("Probable")
+    DEFINITE = "definite", _("Definite")
 
 
 RELATED_ATTRIBUTIONS = (Attribution.POSSIBLE, Attribution.PROBABLE, Attribution.DEFINITE)
 
 
 class AgentAction(models.TextChoices):
-    NONE = "none", "Dose not changed"
-    REDUCED = "reduced", "Dose reduced"
-    INTERRUPTED = "interrupted", "Interrupted / held"
-    DISCONTINUED = "discontinued", "Discontinued"
-    NOT_APPLICABLE = "na", "Not applicable"
+    NONE = "none", _("Dose not changed")
+    REDUCED = "reduced", _("Dose reduced")
+    INTERRUPTED = "interrupted", _("Interrupted / held")
+    DISCONTINUED = "discontinued", _("Discontinued")
+    NOT_APPLICABLE = "na", _("Not applicable")
 
 
 class Outcome(models.TextChoices):
-    RECOVERED = "recovered", "Recovered / resolved"
-    RECOVERING = "recovering", "Recovering / resolving"
-    NOT_RECOVERED = "not_recovered", "Not recovered / not resolved"
-    SEQUELAE = "sequelae", "Recovered with sequelae"
-    FATAL = "fatal", "Fatal"
-    UNKNOWN = "unknown", "Unknown"
+    RECOVERED = "recovered", _("Recovered / resolved")
+    RECOVERING = "recovering", _("Recovering / resolving")
+    NOT_RECOVERED = "not_recovered", _("Not recovered / not resolved")
+    SEQUELAE = "sequelae", _("Recovered with sequelae")
+    FATAL = "fatal", _("Fatal")
+    UNKNOWN = "unknown", _("Unknown")
 
 
-IRAE_CATEGORY_CHOICES = [(row.category, row.label) for row in IRAE_ROWS.values()]
-
-# The four agents an AE is attributed to (PROTOCOL §2), field suffix -> label.
+# The four agents an AE is attributed to (PROTOCOL §2), field suffix -> label. The labels here and
+# of SAE_CRITERIA are plain English strings (exports and CSVs use them); pages show gettext(label).
 AE_AGENTS = (
-    ("toripalimab", "Toripalimab"),
-    ("cisplatin", "Cisplatin"),
-    ("paclitaxel", "Paclitaxel"),
-    ("radiotherapy", "Radiotherapy"),
+    ("toripalimab", gettext_noop("Toripalimab")),
+    ("cisplatin", gettext_noop("Cisplatin")),
+    ("paclitaxel", gettext_noop("Paclitaxel")),
+    ("radiotherapy", gettext_noop("Radiotherapy")),
 )
 
 SAE_CRITERIA = (
-    ("sae_death", "Results in death"),
-    ("sae_life_threatening", "Life-threatening"),
-    ("sae_hospitalisation", "Requires or prolongs hospitalisation"),
-    ("sae_disability", "Persistent or significant disability / incapacity"),
-    ("sae_congenital_anomaly", "Congenital anomaly / birth defect"),
-    ("sae_important_medical_event", "Important medical event"),
+    ("sae_death", gettext_noop("Results in death")),
+    ("sae_life_threatening", gettext_noop("Life-threatening")),
+    ("sae_hospitalisation", gettext_noop("Requires or prolongs hospitalisation")),
+    ("sae_disability", gettext_noop("Persistent or significant disability / incapacity")),
+    ("sae_congenital_anomaly", gettext_noop("Congenital anomaly / birth defect")),
+    ("sae_important_medical_event", gettext_noop("Important medical event")),
 )
 
 
-def _attribution(label):
-    return models.CharField(f"Attribution to {label}", max_length=10, choices=Attribution.choices)
+def _attribution(verbose_name):
+    return models.CharField(verbose_name, max_length=10, choices=Attribution.choices)
 
 
-def _action(label):
-    return models.CharField(f"Action taken with {label}", max_length=12, choices=AgentAction.choices,
-                            default=AgentAction.NONE)  # fmt: skip
+def _action(verbose_name):
+    return models.CharField(verbose_name, max_length=12, choices=AgentAction.choices, default=AgentAction.NONE)
 
 
 class AdverseEvent(ClinicalRecord):
@@ -205,53 +210,54 @@ class AdverseEvent(ClinicalRecord):
     audit_participant_lookup = "participant_id"
 
     participant = models.ForeignKey("enrollment.Participant", on_delete=models.PROTECT, related_name="adverse_events")
-    number = models.PositiveSmallIntegerField("AE number", help_text="Sequential per participant.")
-    term = models.ForeignKey(CtcaeTerm, on_delete=models.PROTECT, related_name="adverse_events", verbose_name="CTCAE term")
-    description = models.TextField("Description (verbatim)", blank=True)
-    grade = models.PositiveSmallIntegerField("Worst grade", validators=_GRADE_1_5)
+    number = models.PositiveSmallIntegerField(_("AE number"), help_text=_("Sequential per participant."))
+    term = models.ForeignKey(CtcaeTerm, on_delete=models.PROTECT, related_name="adverse_events",
+                             verbose_name=_("CTCAE term"))  # fmt: skip
+    description = models.TextField(_("Description (verbatim)"), blank=True)
+    grade = models.PositiveSmallIntegerField(_("Worst grade"), validators=_GRADE_1_5)
     current_grade = models.PositiveSmallIntegerField(
-        "Grade now", validators=[MaxValueValidator(5)], help_text="At the latest assessment; 0 when back to normal."
+        _("Grade now"), validators=[MaxValueValidator(5)], help_text=_("At the latest assessment; 0 when back to normal.")
     )
-    onset_date = models.DateField("Onset")
-    resolution_date = models.DateField("Resolved on", null=True, blank=True)
+    onset_date = models.DateField(_("Onset"))
+    resolution_date = models.DateField(_("Resolved on"), null=True, blank=True)
     ongoing = models.BooleanField(default=True)
 
-    serious = models.BooleanField("Serious (SAE)", default=False)
-    sae_death = models.BooleanField(SAE_CRITERIA[0][1], default=False)
-    sae_life_threatening = models.BooleanField(SAE_CRITERIA[1][1], default=False)
-    sae_hospitalisation = models.BooleanField(SAE_CRITERIA[2][1], default=False)
-    sae_disability = models.BooleanField(SAE_CRITERIA[3][1], default=False)
-    sae_congenital_anomaly = models.BooleanField(SAE_CRITERIA[4][1], default=False)
-    sae_important_medical_event = models.BooleanField(SAE_CRITERIA[5][1], default=False)
-    sae_awareness_at = models.DateTimeField("Site aware of the SAE", null=True, blank=True)
-    sae_report_sent_at = models.DateTimeField("SAE report sent", null=True, blank=True)
+    serious = models.BooleanField(_("Serious (SAE)"), default=False)
+    sae_death = models.BooleanField(_(SAE_CRITERIA[0][1]), default=False)
+    sae_life_threatening = models.BooleanField(_(SAE_CRITERIA[1][1]), default=False)
+    sae_hospitalisation = models.BooleanField(_(SAE_CRITERIA[2][1]), default=False)
+    sae_disability = models.BooleanField(_(SAE_CRITERIA[3][1]), default=False)
+    sae_congenital_anomaly = models.BooleanField(_(SAE_CRITERIA[4][1]), default=False)
+    sae_important_medical_event = models.BooleanField(_(SAE_CRITERIA[5][1]), default=False)
+    sae_awareness_at = models.DateTimeField(_("Site aware of the SAE"), null=True, blank=True)
+    sae_report_sent_at = models.DateTimeField(_("SAE report sent"), null=True, blank=True)
 
-    attribution_toripalimab = _attribution("toripalimab")
-    attribution_cisplatin = _attribution("cisplatin")
-    attribution_paclitaxel = _attribution("paclitaxel")
-    attribution_radiotherapy = _attribution("radiotherapy")
-    immune_related = models.BooleanField("Immune-related (irAE)", default=False)
-    irae_category = models.CharField("irAE category (PROTOCOL §3)", max_length=24, choices=IRAE_CATEGORY_CHOICES,
+    attribution_toripalimab = _attribution(_("Attribution to toripalimab"))
+    attribution_cisplatin = _attribution(_("Attribution to cisplatin"))
+    attribution_paclitaxel = _attribution(_("Attribution to paclitaxel"))
+    attribution_radiotherapy = _attribution(_("Attribution to radiotherapy"))
+    immune_related = models.BooleanField(_("Immune-related (irAE)"), default=False)
+    irae_category = models.CharField(_("irAE category (PROTOCOL §3)"), max_length=24, choices=IRAE_CATEGORY_CHOICES,
                                      blank=True)  # fmt: skip
-    action_toripalimab = _action("toripalimab")
-    action_cisplatin = _action("cisplatin")
-    action_paclitaxel = _action("paclitaxel")
-    action_radiotherapy = _action("radiotherapy")
+    action_toripalimab = _action(_("Action taken with toripalimab"))
+    action_cisplatin = _action(_("Action taken with cisplatin"))
+    action_paclitaxel = _action(_("Action taken with paclitaxel"))
+    action_radiotherapy = _action(_("Action taken with radiotherapy"))
 
-    steroid_given = models.BooleanField("Corticosteroids given", default=False)
-    steroid_drug = models.CharField("Corticosteroid", max_length=80, blank=True)
-    steroid_start_date = models.DateField("Corticosteroids started", null=True, blank=True)
+    steroid_given = models.BooleanField(_("Corticosteroids given"), default=False)
+    steroid_drug = models.CharField(_("Corticosteroid"), max_length=80, blank=True)
+    steroid_start_date = models.DateField(_("Corticosteroids started"), null=True, blank=True)
     steroid_start_mg_per_day = models.DecimalField(
-        "Starting dose (prednisone-equivalent)", max_digits=6, decimal_places=1, null=True, blank=True
+        _("Starting dose (prednisone-equivalent)"), max_digits=6, decimal_places=1, null=True, blank=True
     )
     steroid_current_mg_per_day = models.DecimalField(
-        "Current dose (prednisone-equivalent)", max_digits=6, decimal_places=1, null=True, blank=True
+        _("Current dose (prednisone-equivalent)"), max_digits=6, decimal_places=1, null=True, blank=True
     )
-    steroid_taper_note = models.TextField("Taper", blank=True)
-    steroid_stop_date = models.DateField("Corticosteroids stopped", null=True, blank=True)
+    steroid_taper_note = models.TextField(_("Taper"), blank=True)
+    steroid_stop_date = models.DateField(_("Corticosteroids stopped"), null=True, blank=True)
 
     outcome = models.CharField(max_length=14, choices=Outcome.choices, default=Outcome.NOT_RECOVERED)
-    death_date = models.DateField("Date of death", null=True, blank=True)
+    death_date = models.DateField(_("Date of death"), null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, **_USER)
 
     history = HistoricalRecords()
@@ -259,10 +265,12 @@ class AdverseEvent(ClinicalRecord):
     class Meta:
         ordering = ["participant", "number"]
         constraints = [models.UniqueConstraint(fields=["participant", "number"], name="ae_number_per_participant")]
-        permissions = [("sign_adverseevent", "Can sign adverse events (investigator)")]
+        permissions = [("sign_adverseevent", _("Can sign adverse events (investigator)"))]
 
     def __str__(self) -> str:
-        return f"AE {self.number}: {self.term} grade {self.grade}"
+        return gettext("AE %(number)s: %(term)s grade %(grade)s") % {
+            "number": self.number, "term": self.term, "grade": self.grade,
+        }
 
 
 class AdverseEventSignature(ClinicalRecord):
@@ -270,7 +278,8 @@ class AdverseEventSignature(ClinicalRecord):
     the signed version (an edit after signing needs a new signature)."""
 
     audit_participant_lookup = "adverse_event__participant_id"
-    MEANING = "I have reviewed this adverse event and confirm its grade, seriousness and attribution"
+    # Stored in English with each signature (and as its audit reason); shown translated (gettext(MEANING)).
+    MEANING = gettext_noop("I have reviewed this adverse event and confirm its grade, seriousness and attribution")
 
     adverse_event = models.ForeignKey(AdverseEvent, on_delete=models.PROTECT, related_name="signatures")
     ae_version = models.PositiveIntegerField()
@@ -285,33 +294,35 @@ class AdverseEventSignature(ClinicalRecord):
         ordering = ["-signed_at"]
 
     def __str__(self) -> str:
-        return f"AE signed by {self.signer_name} at {self.signed_at:%Y-%m-%d %H:%M}"
+        return gettext("AE signed by %(name)s at %(when)s") % {
+            "name": self.signer_name, "when": f"{self.signed_at:%Y-%m-%d %H:%M}",
+        }
 
 
 class IraeAction(models.TextChoices):
     """``toxicity.rules.irae.Action`` values (PROTOCOL §3)."""
 
-    CONTINUE = CONTINUE, "Continue"
-    INTERRUPT = INTERRUPT, "Interrupt (hold)"
-    DISCONTINUE = DISCONTINUE, "Discontinue"
-    HORMONE_REPLACEMENT = HORMONE_REPLACEMENT, "Hormone replacement"
-    SLOW_INFUSION = SLOW_INFUSION, "Slow or pause the infusion"
+    CONTINUE = CONTINUE, _("Continue")
+    INTERRUPT = INTERRUPT, _("Interrupt (hold)")
+    DISCONTINUE = DISCONTINUE, _("Discontinue")
+    HORMONE_REPLACEMENT = HORMONE_REPLACEMENT, _("Hormone replacement")
+    SLOW_INFUSION = SLOW_INFUSION, _("Slow or pause the infusion")
 
 
 IRAE_ACTION_WORDS = {
-    CONTINUE: "continue",
-    INTERRUPT: "interrupt",
-    DISCONTINUE: "discontinue",
-    HORMONE_REPLACEMENT: "hormone replacement",
-    SLOW_INFUSION: "slow infusion",
+    CONTINUE: pgettext_lazy("irAE action", "continue"),
+    INTERRUPT: pgettext_lazy("irAE action", "interrupt"),
+    DISCONTINUE: pgettext_lazy("irAE action", "discontinue"),
+    HORMONE_REPLACEMENT: pgettext_lazy("irAE action", "hormone replacement"),
+    SLOW_INFUSION: pgettext_lazy("irAE action", "slow infusion"),
 }
 
 
 class IraeDecisionStatus(models.TextChoices):
-    PENDING = "pending", "Awaiting the investigator"
-    CONFIRMED = "confirmed", "Confirmed"
-    OVERRIDDEN = "overridden", "Overridden"
-    NOT_REQUIRED = "not_required", "No decision needed"
+    PENDING = "pending", _("Awaiting the investigator")
+    CONFIRMED = "confirmed", _("Confirmed")
+    OVERRIDDEN = "overridden", _("Overridden")
+    NOT_REQUIRED = "not_required", _("No decision needed")
 
 
 class IraeDoseDecision(ClinicalRecord):
@@ -330,7 +341,7 @@ class IraeDoseDecision(ClinicalRecord):
         "enrollment.Participant", on_delete=models.PROTECT, related_name="irae_dose_decisions"
     )
     adverse_event = models.ForeignKey(AdverseEvent, on_delete=models.PROTECT, related_name="dose_decisions")
-    assessed_on = models.DateField("Date assessed")
+    assessed_on = models.DateField(_("Date assessed"))
     grade = models.PositiveSmallIntegerField(validators=_GRADE_1_5)
     target_phase = models.CharField(max_length=14, blank=True)
     target_cycle = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -351,7 +362,7 @@ class IraeDoseDecision(ClinicalRecord):
 
     class Meta:
         ordering = ["-assessed_on", "-id"]
-        permissions = [("decide_irae_dose", "Can confirm or override an irAE dose decision (investigator)")]
+        permissions = [("decide_irae_dose", _("Can confirm or override an irAE dose decision (investigator)"))]
 
     def __str__(self) -> str:
         return f"{self.rule_code}: {self.get_recommended_action_display()}"
@@ -365,6 +376,6 @@ class IraeDoseDecision(ClinicalRecord):
     def label(self) -> str:
         """How the calendar and the dashboard name it, e.g. "discontinue — hepatitis grade 3"."""
         words = IRAE_ACTION_WORDS.get(self.effective_action, self.effective_action)
-        row = IRAE_ROWS.get(self.adverse_event.irae_category) if self.adverse_event_id else None
-        what = row.label if row else str(self.adverse_event.term).lower()
-        return f"{words} — {what} grade {self.grade}"
+        category = self.adverse_event.irae_category if self.adverse_event_id else ""
+        what = irae_category_label(category) if category in IRAE_ROWS else str(self.adverse_event.term).lower()
+        return gettext("%(action)s — %(what)s grade %(grade)s") % {"action": words, "what": what, "grade": self.grade}

@@ -38,7 +38,8 @@ class Migration(migrations.Migration):
                 (
                     "participant",
                     models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
                         primary_key=True,
                         related_name="data_version",
                         serialize=False,

@@ -107,7 +107,7 @@ def test_deleting_a_record_makes_the_snapshot_out_of_date(coordinator, investiga
 def test_the_daily_task_stores_every_language_and_drops_older_days(coordinator, investigator, settings):
     p = enrolled(coordinator, investigator, started_days_ago=9)
     WorklistSnapshot.objects.create(participant=p, language="en", computed_on=days(-3), version=0)
-    ParticipantDataVersion.objects.create(participant=enrolled(coordinator, investigator, started_days_ago=30))
+    enrolled(coordinator, investigator, started_days_ago=30)
     stored = refresh_worklist_snapshots.apply().get()
     today = timezone.localdate()
     assert stored == 2 * len(settings.LANGUAGES)
@@ -130,3 +130,8 @@ def test_the_worklist_from_snapshots_equals_the_study_wide_computation(coordinat
     report = missing_forms_report(today=TODAY)
     assert total == len(report) > 0
     assert [line.participant_pk for line in lines] == list(dict.fromkeys(row.participant.pk for row in report))
+
+
+def test_every_participant_has_a_data_version_from_its_creation(coordinator, investigator):
+    p = enrolled(coordinator, investigator, started_days_ago=9)
+    assert ParticipantDataVersion.objects.get(participant=p).version > 0

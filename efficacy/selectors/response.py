@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Min, Q
+from django.utils.translation import gettext
 
 from dosing.models import DoseAdministration, DoseStatus, RadiotherapyCourse
 from efficacy.models import (
@@ -156,8 +157,18 @@ def enrolled_participants() -> Iterable[Participant]:
 def participant_responses(participant_ids: Iterable[int] | None = None) -> list[ParticipantResponse]:
     """Response data of every enrolled participant (or of ``participant_ids``), by study number.
 
-    A fixed number of queries whatever the number of participants.
+    A fixed number of queries whatever the number of participants. The study-wide result is kept
+    per data version (``core.study_cache``): the Simon page, the survival report and the decision
+    check read it without recomputing it until a CRF record changes.
     """
+    if participant_ids is None:
+        from core.study_cache import cached
+
+        return list(cached("efficacy.participant_responses", None, _participant_responses))
+    return _participant_responses(participant_ids)
+
+
+def _participant_responses(participant_ids: Iterable[int] | None = None) -> list[ParticipantResponse]:
     participants = enrolled_participants().select_related("screening", "follow_up_status").order_by("study_number")
     if participant_ids is not None:
         participants = participants.filter(pk__in=list(participant_ids))
@@ -246,7 +257,7 @@ def participant_responses(participant_ids: Iterable[int] | None = None) -> list[
 def _set_best_response(item: ParticipantResponse) -> None:
     """RECIST 1.1 table 3 over the confirmed time points on or after the start of treatment."""
     if item.start_date is None:
-        item.best = recist.BestResponse(recist.NE, None, None, "No treatment start or enrolment date.")
+        item.best = recist.BestResponse(recist.NE, None, None, gettext("No treatment start or enrolment date."))
         return
     confirmed = [
         (point.assessment_date, point.confirmed_response)

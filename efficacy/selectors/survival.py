@@ -520,10 +520,17 @@ class SurvivalReport:
 def survival_report(*, cutoff: datetime.date, factor: str | None = None) -> SurvivalReport:
     """PFS and OS Kaplan-Meier summaries at ``cutoff``, optionally compared by ``factor`` (one of
     ``FACTORS``; participants whose level is not recorded are left out of the comparison and
-    counted), and the response and failure-pattern table."""
+    counted), and the response and failure-pattern table. Kept per data version, cut-off and
+    factor (``core.study_cache``): the fits are computed again only when a CRF record changes."""
     if factor and factor not in FACTORS:
         raise ValueError(f"Unknown factor {factor!r}")
     factor = factor or None
+    from core.study_cache import cached
+
+    return cached("efficacy.survival_report", (cutoff, factor), lambda: _survival_report(cutoff, factor))
+
+
+def _survival_report(cutoff: datetime.date, factor: str | None) -> SurvivalReport:
     dataset, enrolled_after_cutoff = _dataset(cutoff)
     analysed = [row for row in dataset if row.included]
     return SurvivalReport(

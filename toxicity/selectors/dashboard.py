@@ -18,12 +18,12 @@ the number of queries does not grow with the number of participants. The templat
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from core.sites import restrict_to_user_sites
+from core.sites import restrict_to_user_sites, site_access
 from dosing.models import (
     Agent,
     BrachytherapyFraction,
@@ -644,8 +644,18 @@ class Dashboard:
 
 
 def dashboard(filters: DashboardFilters = NO_FILTERS, *, now: datetime.datetime | None = None, user=None) -> Dashboard:
-    """Everything the dashboard page shows, in a fixed number of queries (of ``user``'s sites)."""
+    """Everything the dashboard page shows, in a fixed number of queries (of ``user``'s sites).
+
+    All but the SAE clocks (which run with ``now``) is kept per data version, filters and the
+    user's sites (``core.study_cache``): recomputed only when a CRF record changes."""
+    from core.study_cache import cached
+
     now = now or timezone.now()
+    tables = cached("toxicity.dashboard", (filters, site_access(user)), lambda: _dashboard(filters, now=now, user=user))
+    return replace(tables, saes=sae_rows(filters, now=now, user=user), open_saes_hidden=open_saes_outside(filters, user))
+
+
+def _dashboard(filters: DashboardFilters, *, now: datetime.datetime, user=None) -> Dashboard:
     population = safety_population(user=user)
     n = len(population)
     safety = safety_table(filters, population_n=n, user=user)

@@ -1,0 +1,71 @@
+"""Study-wide reads cached per data fingerprint (``core.study_cache``)."""
+
+import datetime
+
+import pytest
+from django.utils import translation
+
+from core import study_cache
+from core.models import ParticipantDataVersion
+from dosing.tests.factories import participant_enrolled
+from enrollment.models import Participant
+
+pytestmark = pytest.mark.django_db
+
+
+def counting():
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    return calls, compute
+
+
+def test_a_result_is_computed_once_while_the_data_do_not_change(coordinator, investigator):
+    participant_enrolled(coordinator=coordinator, investigator=investigator, treatment_start=datetime.date(2025, 5, 1))
+    calls, compute = counting()
+    assert study_cache.cached("report", ("a",), compute) == 1
+    assert study_cache.cached("report", ("a",), compute) == 1
+    assert study_cache.cached("report", ("b",), compute) == 2  # other arguments, another entry
+    assert len(calls) == 2
+
+
+def test_any_crf_save_changes_the_fingerprint(coordinator, investigator):
+    p = participant_enrolled(coordinator=coordinator, investigator=investigator, treatment_start=datetime.date(2025, 5, 1))
+    before = study_cache.data_fingerprint()
+    calls, compute = counting()
+    study_cache.cached("report", None, compute)
+    consent = p.consents.first()
+    consent.save()
+    assert study_cache.data_fingerprint() != before
+    study_cache.cached("report", None, compute)
+    assert len(calls) == 2
+
+
+def test_participants_created_in_bulk_change_the_fingerprint():
+    before = study_cache.data_fingerprint()
+    day = datetime.date(2025, 5, 1)
+    Participant.objects.bulk_create([Participant(screening_number="S-BULK-1", initials="AB", date_of_birth=day.replace(year=1970),
+                                                 screening_date=day, status_date=day)])  # fmt: skip
+    assert study_cache.data_fingerprint() != before
+    assert not ParticipantDataVersion.objects.exists()
+
+
+def test_each_language_has_its_own_entry():
+    calls, compute = counting()
+    study_cache.cached("report", None, compute)
+    with translation.override("zh-hans"):
+        study_cache.cached("report", None, compute)
+    assert len(calls) == 2
+
+
+def test_the_oldest_entries_are_dropped_first():
+    calls, compute = counting()
+    for n in range(study_cache.MAX_ENTRIES + 1):
+        study_cache.cached("report", n, compute)
+    study_cache.cached("report", study_cache.MAX_ENTRIES, compute)  # still there
+    assert len(calls) == study_cache.MAX_ENTRIES + 1
+    study_cache.cached("report", 0, compute)  # dropped: computed again
+    assert len(calls) == study_cache.MAX_ENTRIES + 2
