@@ -3,6 +3,7 @@
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from core.demo.seed import SeedRefused, seed_demo
 
@@ -56,6 +57,11 @@ class Command(BaseCommand):
         if summary.skipped_reason:
             self.stdout.write(f"Nothing seeded: {summary.skipped_reason}.")
             return
+        if connection.vendor == "postgresql":
+            # Fresh planner statistics for the bulk-loaded tables (autovacuum would get there later):
+            # without them PostgreSQL scans whole tables for one participant's rows.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         width = max(len(label) for label in summary.counts)
         self.stdout.write(self.style.SUCCESS(
             f"Seeded {summary.participants} participants: {summary.records} records "
