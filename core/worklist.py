@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch
+from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 
 from core import work_snapshots
@@ -128,6 +129,54 @@ def _section(key: str, title: str, lines: Sequence[WorkLine], **kwargs) -> Secti
     return Section(key, title, len(lines), tuple(lines[:MAX_LINES]), **kwargs)
 
 
+class QueryLines(Sequence):
+    """The lines of a queryset, read lazily: its length is one COUNT query and a slice reads only
+    the rows it shows, so a section of thousands of rows costs two small queries."""
+
+    def __init__(self, queryset, to_line: Callable[[object], WorkLine]):
+        self.queryset, self.to_line = queryset, to_line
+        self._count: int | None = None
+
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = self.queryset.count()
+        return self._count
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self.to_line(item) for item in self.queryset[index]]
+        return self.to_line(self.queryset[index])
+
+    def __iter__(self):
+        return (self.to_line(item) for item in self.queryset)
+
+
+class ChainedLines(Sequence):
+    """Several line sequences one after the other, read lazily (a slice from the start reads each
+    only as far as needed)."""
+
+    def __init__(self, *parts: Sequence[WorkLine]):
+        self.parts = parts
+
+    def __len__(self) -> int:
+        return sum(len(part) for part in self.parts)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice) and index.start in (None, 0) and index.step in (None, 1):
+            wanted = len(self) if index.stop is None else index.stop
+            lines: list[WorkLine] = []
+            for part in self.parts:
+                if len(lines) >= wanted:
+                    break
+                lines.extend(part[: wanted - len(lines)])
+            return lines
+        return list(self)[index]
+
+    def __iter__(self):
+        for part in self.parts:
+            yield from part
+
+
 # --- visits ------------------------------------------------------------------------------------------
 
 _FLAG_BADGES = {
@@ -165,26 +214,32 @@ def _flag_line(flag: VisitFlag, labels: dict[str, str], today: datetime.date) ->
     )
 
 
-def _flag_order(flag: VisitFlag) -> tuple:
-    """Overdue first, the most recently closed window first (the visits that can still be caught up;
-    a long-overdue visit is cleared by recording it as missed); then due now by the closing of the
-    window; then due soon by its opening."""
-    if flag.kind == FlagKind.OVERDUE:
-        return (0, -flag.window_end.toordinal(), participant_label(flag.participant))
-    if flag.kind == FlagKind.DUE_NOW:
-        return (1, flag.window_end.toordinal(), participant_label(flag.participant))
-    return (2, flag.window_start.toordinal(), participant_label(flag.participant))
+def _open_flags(kind: str, user, *order: str):
+    """The open flags of one kind, in the worklist's order (the participant's label last)."""
+    return (
+        restrict_to_user_sites(VisitFlag.objects.filter(closed_at__isnull=True, kind=kind), user)
+        .select_related("participant")
+        .annotate(label=Coalesce("participant__study_number", "participant__screening_number"))
+        .order_by(*order, "label", "id")
+    )
 
 
-def visit_lines(*, today: datetime.date, user=None) -> tuple[list[WorkLine], list[WorkLine]]:
-    """The open visit flags (one query): (overdue and due now, due soon). A flag is what the daily
-    task ``flag_visits_due`` found; once a visit is recorded its flag closes at the task's next run."""
-    flags = restrict_to_user_sites(VisitFlag.objects.filter(closed_at__isnull=True), user).select_related("participant")
+def visit_lines(*, today: datetime.date, user=None) -> tuple[Sequence[WorkLine], Sequence[WorkLine]]:
+    """The open visit flags: (overdue and due now, due soon), each read as a count plus the lines
+    shown. Overdue first, the most recently closed window first (the visits that can still be caught
+    up; a long-overdue visit is cleared by recording it as missed); then due now by the closing of
+    the window; then due soon by its opening. A flag is what the daily task ``flag_visits_due``
+    found; once a visit is recorded its flag closes at the task's next run."""
     labels = _visit_labels()
-    flags = sorted(flags, key=_flag_order)
-    now_lines = [_flag_line(f, labels, today) for f in flags if f.kind in (FlagKind.OVERDUE, FlagKind.DUE_NOW)]
-    soon_lines = [_flag_line(f, labels, today) for f in flags if f.kind == FlagKind.DUE_SOON]
-    return now_lines, soon_lines
+
+    def line(flag: VisitFlag) -> WorkLine:
+        return _flag_line(flag, labels, today)
+
+    now_lines = ChainedLines(
+        QueryLines(_open_flags(FlagKind.OVERDUE, user, "-window_end"), line),
+        QueryLines(_open_flags(FlagKind.DUE_NOW, user, "window_end"), line),
+    )
+    return now_lines, QueryLines(_open_flags(FlagKind.DUE_SOON, user, "window_start"), line)
 
 
 # --- doses -------------------------------------------------------------------------------------------
@@ -448,28 +503,6 @@ def missing_form_lines(*, today: datetime.date, user=None, snapshots=None) -> tu
 
 
 # --- safety ------------------------------------------------------------------------------------------
-
-
-class QueryLines(Sequence):
-    """The lines of a queryset, read lazily: its length is one COUNT query and a slice reads only
-    the rows it shows, so a section of thousands of rows costs two small queries."""
-
-    def __init__(self, queryset, to_line: Callable[[object], WorkLine]):
-        self.queryset, self.to_line = queryset, to_line
-        self._count: int | None = None
-
-    def __len__(self) -> int:
-        if self._count is None:
-            self._count = self.queryset.count()
-        return self._count
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return [self.to_line(item) for item in self.queryset[index]]
-        return self.to_line(self.queryset[index])
-
-    def __iter__(self):
-        return (self.to_line(item) for item in self.queryset)
 
 
 def _ae_signature_line(ae) -> WorkLine:
