@@ -69,3 +69,14 @@ def test_the_oldest_entries_are_dropped_first():
     assert len(calls) == study_cache.MAX_ENTRIES + 1
     study_cache.cached("report", 0, compute)  # dropped: computed again
     assert len(calls) == study_cache.MAX_ENTRIES + 2
+
+
+def test_a_template_fragment_is_rendered_once_per_data_version_and_arguments(coordinator, investigator):
+    from django.template import Context, Template
+
+    template = Template('{% load study_cache %}{% studycache "t" key %}{{ value }}{% endstudycache %}')
+    assert template.render(Context({"key": 1, "value": "first"})) == "first"
+    assert template.render(Context({"key": 1, "value": "second"})) == "first"
+    assert template.render(Context({"key": 2, "value": "<b>"})) == "&lt;b&gt;"
+    participant_enrolled(coordinator=coordinator, investigator=investigator, treatment_start=datetime.date(2025, 5, 1))
+    assert template.render(Context({"key": 1, "value": "third"})) == "third"
