@@ -9,6 +9,9 @@ Invariants live here (choices, uniqueness, non-negative numbers); the clinical r
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
 
 from core.models import ClinicalRecord
@@ -16,20 +19,20 @@ from trialsite.protocol import treatment as protocol
 
 
 class Agent(models.TextChoices):
-    CISPLATIN = protocol.CISPLATIN, "Cisplatin"
-    PACLITAXEL = protocol.PACLITAXEL, "Paclitaxel"
-    TORIPALIMAB = protocol.TORIPALIMAB, "Toripalimab"
+    CISPLATIN = protocol.CISPLATIN, gettext_lazy("Cisplatin")
+    PACLITAXEL = protocol.PACLITAXEL, gettext_lazy("Paclitaxel")
+    TORIPALIMAB = protocol.TORIPALIMAB, gettext_lazy("Toripalimab")
 
 
 class Phase(models.TextChoices):
-    CCRT = protocol.CCRT, "Concurrent chemoradiotherapy"
-    CONSOLIDATION = protocol.CONSOLIDATION, "Consolidation"
-    MAINTENANCE = protocol.MAINTENANCE, "Maintenance"
+    CCRT = protocol.CCRT, gettext_lazy("Concurrent chemoradiotherapy")
+    CONSOLIDATION = protocol.CONSOLIDATION, gettext_lazy("Consolidation")
+    MAINTENANCE = protocol.MAINTENANCE, gettext_lazy("Maintenance")
 
 
 class BsaFormula(models.TextChoices):
-    MOSTELLER = protocol.MOSTELLER, "Mosteller"
-    DUBOIS = protocol.DUBOIS, "DuBois"
+    MOSTELLER = protocol.MOSTELLER, gettext_lazy("Mosteller")
+    DUBOIS = protocol.DUBOIS, gettext_lazy("DuBois")
 
 
 _NON_NEGATIVE = [MinValueValidator(0)]
@@ -42,18 +45,18 @@ class Anthropometrics(ClinicalRecord):
     audit_participant_lookup = "participant_id"
 
     participant = models.ForeignKey("enrollment.Participant", on_delete=models.PROTECT, related_name="anthropometrics")
-    measured_on = models.DateField("Date measured")
-    height_cm = models.DecimalField("Height", max_digits=4, decimal_places=1, validators=_NON_NEGATIVE)
-    weight_kg = models.DecimalField("Weight", max_digits=4, decimal_places=1, validators=_NON_NEGATIVE)
+    measured_on = models.DateField(gettext_lazy("Date measured"))
+    height_cm = models.DecimalField(gettext_lazy("Height"), max_digits=4, decimal_places=1, validators=_NON_NEGATIVE)
+    weight_kg = models.DecimalField(gettext_lazy("Weight"), max_digits=4, decimal_places=1, validators=_NON_NEGATIVE)
     bsa_formula = models.CharField(max_length=10, choices=BsaFormula.choices, default=BsaFormula.MOSTELLER)
-    bsa_m2 = models.DecimalField("BSA", max_digits=4, decimal_places=2, editable=False)
+    bsa_m2 = models.DecimalField(gettext_lazy("BSA"), max_digits=4, decimal_places=2, editable=False)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, **_USER)
 
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "height and weight"
-        verbose_name_plural = "heights and weights"
+        verbose_name = gettext_lazy("height and weight")
+        verbose_name_plural = gettext_lazy("heights and weights")
         ordering = ["-measured_on", "-id"]
 
     def __str__(self) -> str:
@@ -77,24 +80,29 @@ class DoseKey(models.Model):
         return (self.agent, self.phase, self.cycle, self.day)
 
     def dose_label(self) -> str:
-        phase = self.get_phase_display().lower()
+        params = {
+            "agent": self.get_agent_display(),
+            "cycle": self.cycle,
+            "day": self.day,
+            "phase": self.get_phase_display().lower(),
+        }
         if self.phase == protocol.CCRT and self.agent == protocol.CISPLATIN:
-            return f"{self.get_agent_display()} week {self.cycle} ({phase})"
-        return f"{self.get_agent_display()} cycle {self.cycle} day {self.day} ({phase})"
+            return _("%(agent)s week %(cycle)s (%(phase)s)") % params
+        return _("%(agent)s cycle %(cycle)s day %(day)s (%(phase)s)") % params
 
 
 class DoseStatus(models.TextChoices):
-    GIVEN = "given", "Given"
-    OMITTED = "omitted", "Not given (omitted)"
+    GIVEN = "given", gettext_lazy("Given")
+    OMITTED = "omitted", gettext_lazy("Not given (omitted)")
 
 
 class DifferenceReason(models.TextChoices):
-    NONE = "", "No difference"
-    DELAY = "delay", "Delay"
-    REDUCTION = "reduction", "Dose reduction"
-    OMISSION = "omission", "Omission"
-    INFUSION_INTERRUPTED = "infusion_interrupted", "Infusion interrupted"
-    OTHER = "other", "Other"
+    NONE = "", gettext_lazy("No difference")
+    DELAY = "delay", gettext_lazy("Delay")
+    REDUCTION = "reduction", gettext_lazy("Dose reduction")
+    OMISSION = "omission", gettext_lazy("Omission")
+    INFUSION_INTERRUPTED = "infusion_interrupted", gettext_lazy("Infusion interrupted")
+    OTHER = "other", gettext_lazy("Other")
 
 
 class DoseAdministration(ClinicalRecord, DoseKey):
@@ -104,33 +112,33 @@ class DoseAdministration(ClinicalRecord, DoseKey):
 
     participant = models.ForeignKey("enrollment.Participant", on_delete=models.PROTECT, related_name="doses")
     status = models.CharField(max_length=10, choices=DoseStatus.choices, default=DoseStatus.GIVEN)
-    due_on = models.DateField("Due date when recorded")
-    given_on = models.DateField("Date given", null=True, blank=True)
-    given_time = models.TimeField("Time", null=True, blank=True)
+    due_on = models.DateField(gettext_lazy("Due date when recorded"))
+    given_on = models.DateField(gettext_lazy("Date given"), null=True, blank=True)
+    given_time = models.TimeField(gettext_lazy("Time"), null=True, blank=True)
     anthropometrics = models.ForeignKey(
         Anthropometrics, on_delete=models.PROTECT, null=True, blank=True, related_name="doses",
-        verbose_name="height and weight used",
+        verbose_name=gettext_lazy("height and weight used"),
     )
-    bsa_m2 = models.DecimalField("BSA used", max_digits=4, decimal_places=2, null=True, blank=True)
-    weight_kg_used = models.DecimalField("Weight used", max_digits=4, decimal_places=1, null=True, blank=True)
-    mg_per_m2 = models.DecimalField("Dose per m²", max_digits=6, decimal_places=2, null=True, blank=True)
+    bsa_m2 = models.DecimalField(gettext_lazy("BSA used"), max_digits=4, decimal_places=2, null=True, blank=True)
+    weight_kg_used = models.DecimalField(gettext_lazy("Weight used"), max_digits=4, decimal_places=1, null=True, blank=True)
+    mg_per_m2 = models.DecimalField(gettext_lazy("Dose per m²"), max_digits=6, decimal_places=2, null=True, blank=True)
     dose_level_pct = models.PositiveSmallIntegerField(
-        "Dose level", default=100, validators=[MinValueValidator(1), MaxValueValidator(100)]
+        gettext_lazy("Dose level"), default=100, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
-    planned_dose_mg = models.DecimalField("Planned dose (full)", max_digits=7, decimal_places=1)
-    calculated_dose_mg = models.DecimalField("Calculated dose", max_digits=7, decimal_places=1)
+    planned_dose_mg = models.DecimalField(gettext_lazy("Planned dose (full)"), max_digits=7, decimal_places=1)
+    calculated_dose_mg = models.DecimalField(gettext_lazy("Calculated dose"), max_digits=7, decimal_places=1)
     dose_given_mg = models.DecimalField(
-        "Dose given", max_digits=7, decimal_places=1, null=True, blank=True, validators=_NON_NEGATIVE
+        gettext_lazy("Dose given"), max_digits=7, decimal_places=1, null=True, blank=True, validators=_NON_NEGATIVE
     )
     difference_reason = models.CharField(
-        "Reason for a difference", max_length=24, choices=DifferenceReason.choices, blank=True
+        gettext_lazy("Reason for a difference"), max_length=24, choices=DifferenceReason.choices, blank=True
     )
-    difference_note = models.TextField("Details of the difference", blank=True)
+    difference_note = models.TextField(gettext_lazy("Details of the difference"), blank=True)
     infusion_start = models.TimeField(null=True, blank=True)
     infusion_stop = models.TimeField(null=True, blank=True)
-    lot_number = models.CharField("Lot number", max_length=40, blank=True)
-    override_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="overridden by", **_USER)
-    override_reason = models.TextField("Reason for the override", blank=True)
+    lot_number = models.CharField(gettext_lazy("Lot number"), max_length=40, blank=True)
+    override_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=gettext_lazy("overridden by"), **_USER)
+    override_reason = models.TextField(gettext_lazy("Reason for the override"), blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, **_USER)
 
     history = HistoricalRecords()
@@ -152,9 +160,9 @@ class DoseDelay(ClinicalRecord, DoseKey):
     audit_participant_lookup = "participant_id"
 
     participant = models.ForeignKey("enrollment.Participant", on_delete=models.PROTECT, related_name="dose_delays")
-    original_due = models.DateField("Was due")
-    delayed_to = models.DateField("New date")
-    reason = models.TextField("Reason for the delay")
+    original_due = models.DateField(gettext_lazy("Was due"))
+    delayed_to = models.DateField(gettext_lazy("New date"))
+    reason = models.TextField(gettext_lazy("Reason for the delay"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, **_USER)
 
     history = HistoricalRecords()
@@ -165,22 +173,26 @@ class DoseDelay(ClinicalRecord, DoseKey):
         ]
 
     def __str__(self) -> str:
-        return f"{self.dose_label()} delayed from {self.original_due:%Y-%m-%d} to {self.delayed_to:%Y-%m-%d}"
+        return _("%(dose)s delayed from %(due)s to %(new)s") % {
+            "dose": self.dose_label(),
+            "due": f"{self.original_due:%Y-%m-%d}",
+            "new": f"{self.delayed_to:%Y-%m-%d}",
+        }
 
 
 class ModificationAction(models.TextChoices):
-    FULL_DOSE = "full_dose", "Full dose"
-    CONTINUE_REDUCED = "continue_reduced", "Continue at the reduced level"
-    REDUCE = "reduce", "Reduce"
-    HOLD = "hold", "Hold"
-    DISCONTINUE = "discontinue", "Discontinue chemotherapy"
+    FULL_DOSE = "full_dose", gettext_lazy("Full dose")
+    CONTINUE_REDUCED = "continue_reduced", gettext_lazy("Continue at the reduced level")
+    REDUCE = "reduce", gettext_lazy("Reduce")
+    HOLD = "hold", gettext_lazy("Hold")
+    DISCONTINUE = "discontinue", gettext_lazy("Discontinue chemotherapy")
 
 
 class Decision(models.TextChoices):
-    NOT_REQUIRED = "not_required", "No rule fired"
-    PENDING = "pending", "Awaiting investigator"
-    CONFIRMED = "confirmed", "Confirmed"
-    OVERRIDDEN = "overridden", "Overridden"
+    NOT_REQUIRED = "not_required", gettext_lazy("No rule fired")
+    PENDING = "pending", gettext_lazy("Awaiting investigator")
+    CONFIRMED = "confirmed", gettext_lazy("Confirmed")
+    OVERRIDDEN = "overridden", gettext_lazy("Overridden")
 
 
 class DoseModification(ClinicalRecord):
@@ -193,15 +205,15 @@ class DoseModification(ClinicalRecord):
     participant = models.ForeignKey(
         "enrollment.Participant", on_delete=models.PROTECT, related_name="dose_modifications"
     )
-    assessed_on = models.DateField("Date assessed")
+    assessed_on = models.DateField(gettext_lazy("Date assessed"))
     target_agent = models.CharField(max_length=12, choices=Agent.choices)
     target_phase = models.CharField(max_length=14, choices=Phase.choices)
     target_cycle = models.PositiveSmallIntegerField()
     target_day = models.PositiveSmallIntegerField()
-    toxicities = models.JSONField(default=list, blank=True, help_text="[{term, grade}] worst grades since the last cycle")
-    febrile = models.BooleanField("Fever with the neutropenia", default=False)
-    haematological_recovered = models.BooleanField("Haematological toxicity back to grade 0-1", null=True, blank=True)
-    current_level_pct = models.PositiveSmallIntegerField("Level of the last cycle")
+    toxicities = models.JSONField(default=list, blank=True, help_text=gettext_lazy("[{term, grade}] worst grades since the last cycle"))
+    febrile = models.BooleanField(gettext_lazy("Fever with the neutropenia"), default=False)
+    haematological_recovered = models.BooleanField(gettext_lazy("Haematological toxicity back to grade 0-1"), null=True, blank=True)
+    current_level_pct = models.PositiveSmallIntegerField(gettext_lazy("Level of the last cycle"))
     recommended_action = models.CharField(max_length=20, choices=ModificationAction.choices)
     recommended_level_pct = models.PositiveSmallIntegerField(null=True, blank=True)
     rule_code = models.CharField(max_length=60)
@@ -221,11 +233,42 @@ class DoseModification(ClinicalRecord):
         permissions = [("decide_dose_modification", "Can confirm or override a dose modification")]
 
     def __str__(self) -> str:
-        return f"Toxicity review {self.assessed_on:%Y-%m-%d}: {self.get_recommended_action_display()}"
+        return _("Toxicity review %(date)s: %(action)s") % {
+            "date": f"{self.assessed_on:%Y-%m-%d}",
+            "action": self.get_recommended_action_display(),
+        }
 
     @property
     def target_key(self) -> tuple[str, str, int, int]:
         return (self.target_agent, self.target_phase, self.target_cycle, self.target_day)
+
+    @property
+    def localized_rule_reason(self) -> str:
+        """``rule_reason`` in the active language, for display.
+
+        ``rule_reason`` is stored in English (the record, the audit trail and the exports do not
+        change with the user's language). The rule is pure and every input it took is stored here,
+        so the reason is produced again in the active language; it is used only when the same
+        inputs still give, in English, exactly the stored text (otherwise, e.g. after a protocol
+        amendment, the stored text is shown as it is).
+        """
+        from .rules.modification import ToxicityInputError, chemo_modification
+
+        def reason() -> str:
+            return chemo_modification(
+                [(item["term"], item["grade"]) for item in self.toxicities],
+                current_level_pct=self.current_level_pct,
+                haematological_recovered=self.haematological_recovered,
+                febrile=self.febrile,
+            ).reason
+
+        try:
+            with translation.override("en"):
+                if reason() != self.rule_reason:
+                    return self.rule_reason
+            return reason()
+        except (ToxicityInputError, KeyError):
+            return self.rule_reason
 
 
 class EbrtTechnique(models.TextChoices):
@@ -250,28 +293,28 @@ class RadiotherapyCourse(ClinicalRecord):
         "enrollment.Participant", on_delete=models.PROTECT, related_name="radiotherapy_course"
     )
     technique = models.CharField(max_length=4, choices=EbrtTechnique.choices)
-    prescription_dose_gy = _gy("Prescription dose")
-    prescribed_fractions = models.PositiveSmallIntegerField("Prescribed fractions", validators=[MinValueValidator(1)])
-    dose_per_fraction_gy = _gy("Dose per fraction")
-    sib_dose_gy = _gy("SIB dose to nodes (PGTVnd)", null=True, blank=True)
-    sib_dose_per_fraction_gy = _gy("SIB dose per fraction", null=True, blank=True)
-    start_date = models.DateField("First fraction")
-    end_date = models.DateField("Last EBRT fraction", null=True, blank=True)
-    fractions_delivered = models.PositiveSmallIntegerField("Fractions delivered", default=0)
-    interruption_days = models.PositiveSmallIntegerField("Days of interruption", default=0)
-    interruption_reason = models.TextField("Reason for interruptions", blank=True)
-    bladder_d2cc_ebrt_gy = _gy("Bladder D2cc from EBRT (measured)", null=True, blank=True)
-    rectum_d2cc_ebrt_gy = _gy("Rectum D2cc from EBRT (measured)", null=True, blank=True)
-    sigmoid_d2cc_ebrt_gy = _gy("Sigmoid D2cc from EBRT (measured)", null=True, blank=True)
+    prescription_dose_gy = _gy(gettext_lazy("Prescription dose"))
+    prescribed_fractions = models.PositiveSmallIntegerField(gettext_lazy("Prescribed fractions"), validators=[MinValueValidator(1)])
+    dose_per_fraction_gy = _gy(gettext_lazy("Dose per fraction"))
+    sib_dose_gy = _gy(gettext_lazy("SIB dose to nodes (PGTVnd)"), null=True, blank=True)
+    sib_dose_per_fraction_gy = _gy(gettext_lazy("SIB dose per fraction"), null=True, blank=True)
+    start_date = models.DateField(gettext_lazy("First fraction"))
+    end_date = models.DateField(gettext_lazy("Last EBRT fraction"), null=True, blank=True)
+    fractions_delivered = models.PositiveSmallIntegerField(gettext_lazy("Fractions delivered"), default=0)
+    interruption_days = models.PositiveSmallIntegerField(gettext_lazy("Days of interruption"), default=0)
+    interruption_reason = models.TextField(gettext_lazy("Reason for interruptions"), blank=True)
+    bladder_d2cc_ebrt_gy = _gy(gettext_lazy("Bladder D2cc from EBRT (measured)"), null=True, blank=True)
+    rectum_d2cc_ebrt_gy = _gy(gettext_lazy("Rectum D2cc from EBRT (measured)"), null=True, blank=True)
+    sigmoid_d2cc_ebrt_gy = _gy(gettext_lazy("Sigmoid D2cc from EBRT (measured)"), null=True, blank=True)
     femoral_head_left_v50_pct = models.DecimalField(
-        "Left femoral head V50", max_digits=5, decimal_places=2, null=True, blank=True,
+        gettext_lazy("Left femoral head V50"), max_digits=5, decimal_places=2, null=True, blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     femoral_head_right_v50_pct = models.DecimalField(
-        "Right femoral head V50", max_digits=5, decimal_places=2, null=True, blank=True,
+        gettext_lazy("Right femoral head V50"), max_digits=5, decimal_places=2, null=True, blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
-    completed = models.BooleanField("All radiotherapy (EBRT and brachytherapy) is complete", default=False)
+    completed = models.BooleanField(gettext_lazy("All radiotherapy (EBRT and brachytherapy) is complete"), default=False)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, **_USER)
 
     history = HistoricalRecords()
@@ -281,11 +324,11 @@ class RadiotherapyCourse(ClinicalRecord):
 
 
 class Applicator(models.TextChoices):
-    TANDEM_RING = "tandem_ring", "Tandem and ring"
-    TANDEM_OVOIDS = "tandem_ovoids", "Tandem and ovoids"
-    TANDEM_CYLINDER = "tandem_cylinder", "Tandem and cylinder"
-    INTERSTITIAL = "interstitial", "Interstitial template"
-    OTHER = "other", "Other"
+    TANDEM_RING = "tandem_ring", gettext_lazy("Tandem and ring")
+    TANDEM_OVOIDS = "tandem_ovoids", gettext_lazy("Tandem and ovoids")
+    TANDEM_CYLINDER = "tandem_cylinder", gettext_lazy("Tandem and cylinder")
+    INTERSTITIAL = "interstitial", gettext_lazy("Interstitial template")
+    OTHER = "other", gettext_lazy("Other")
 
 
 class BrachytherapyFraction(ClinicalRecord):
@@ -296,14 +339,14 @@ class BrachytherapyFraction(ClinicalRecord):
     participant = models.ForeignKey(
         "enrollment.Participant", on_delete=models.PROTECT, related_name="brachytherapy_fractions"
     )
-    number = models.PositiveSmallIntegerField("Fraction", validators=[MinValueValidator(1), MaxValueValidator(10)])
-    given_on = models.DateField("Date")
-    hrctv_d90_gy = _gy("HR-CTV D90")
-    bladder_d2cc_gy = _gy("Bladder D2cc", null=True, blank=True)
-    rectum_d2cc_gy = _gy("Rectum D2cc", null=True, blank=True)
-    sigmoid_d2cc_gy = _gy("Sigmoid D2cc", null=True, blank=True)
+    number = models.PositiveSmallIntegerField(gettext_lazy("Fraction"), validators=[MinValueValidator(1), MaxValueValidator(10)])
+    given_on = models.DateField(gettext_lazy("Date"))
+    hrctv_d90_gy = _gy(gettext_lazy("HR-CTV D90"))
+    bladder_d2cc_gy = _gy(gettext_lazy("Bladder D2cc"), null=True, blank=True)
+    rectum_d2cc_gy = _gy(gettext_lazy("Rectum D2cc"), null=True, blank=True)
+    sigmoid_d2cc_gy = _gy(gettext_lazy("Sigmoid D2cc"), null=True, blank=True)
     applicator = models.CharField(max_length=20, choices=Applicator.choices)
-    interstitial_needles = models.BooleanField("Interstitial needles used", default=False)
+    interstitial_needles = models.BooleanField(gettext_lazy("Interstitial needles used"), default=False)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, **_USER)
 
     history = HistoricalRecords()
@@ -315,4 +358,7 @@ class BrachytherapyFraction(ClinicalRecord):
         ]
 
     def __str__(self) -> str:
-        return f"Brachytherapy fraction {self.number} ({self.given_on:%Y-%m-%d})"
+        return _("Brachytherapy fraction %(number)s (%(date)s)") % {
+            "number": self.number,
+            "date": f"{self.given_on:%Y-%m-%d}",
+        }

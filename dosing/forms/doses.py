@@ -7,6 +7,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Field, Fieldset, Layout
 from django import forms
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.forms import AuditedEditMixin, DateInput
 from trialsite.protocol.treatment import (
@@ -38,9 +40,9 @@ def _helper(*fields) -> FormHelper:
 
 
 class AnthropometricsForm(AuditedEditMixin):
-    measured_on = forms.DateField(label="Date measured", widget=DateInput)
-    height_cm = forms.DecimalField(label="Height", max_digits=4, decimal_places=1, min_value=0)
-    weight_kg = forms.DecimalField(label="Weight", max_digits=4, decimal_places=1, min_value=0)
+    measured_on = forms.DateField(label=gettext_lazy("Date measured"), widget=DateInput)
+    height_cm = forms.DecimalField(label=gettext_lazy("Height"), max_digits=4, decimal_places=1, min_value=0)
+    weight_kg = forms.DecimalField(label=gettext_lazy("Weight"), max_digits=4, decimal_places=1, min_value=0)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,28 +53,32 @@ class AnthropometricsForm(AuditedEditMixin):
 
 
 class DoseForm(AuditedEditMixin):
-    status = forms.ChoiceField(choices=DoseStatus.choices, widget=forms.RadioSelect, initial=DoseStatus.GIVEN)
-    given_on = forms.DateField(label="Date given", widget=DateInput, required=False)
-    given_time = forms.TimeField(label="Time", widget=TimeInput, required=False)
-    dose_given_mg = forms.DecimalField(label="Dose given", max_digits=7, decimal_places=1, required=False)
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"), choices=DoseStatus.choices, widget=forms.RadioSelect, initial=DoseStatus.GIVEN
+    )
+    given_on = forms.DateField(label=gettext_lazy("Date given"), widget=DateInput, required=False)
+    given_time = forms.TimeField(label=gettext_lazy("Time"), widget=TimeInput, required=False)
+    dose_given_mg = forms.DecimalField(label=gettext_lazy("Dose given"), max_digits=7, decimal_places=1, required=False)
     difference_reason = forms.ChoiceField(
-        label="Reason for a difference",
+        label=gettext_lazy("Reason for a difference"),
         choices=DifferenceReason.choices,
         required=False,
-        help_text="Needed when the dose given differs from the calculated dose or the date is outside its window.",
+        help_text=gettext_lazy(
+            "Needed when the dose given differs from the calculated dose or the date is outside its window."
+        ),
     )
     difference_note = forms.CharField(
-        label="Details", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("Details"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
-    infusion_start = forms.TimeField(widget=TimeInput, required=False)
-    infusion_stop = forms.TimeField(widget=TimeInput, required=False)
-    lot_number = forms.CharField(label="Lot number", max_length=40, required=False)
+    infusion_start = forms.TimeField(label=gettext_lazy("Infusion start"), widget=TimeInput, required=False)
+    infusion_stop = forms.TimeField(label=gettext_lazy("Infusion stop"), widget=TimeInput, required=False)
+    lot_number = forms.CharField(label=gettext_lazy("Lot number"), max_length=40, required=False)
     override_reason = forms.CharField(
-        label="Investigator override: reason",
+        label=gettext_lazy("Investigator override: reason"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Only to give more than 10 % above the calculated dose.",
+        help_text=gettext_lazy("Only to give more than 10 % above the calculated dose."),
     )
 
     def __init__(self, *args, agent: str, can_override: bool, **kwargs):
@@ -102,14 +108,14 @@ class DoseForm(AuditedEditMixin):
 
 
 class DelayForm(AuditedEditMixin):
-    delayed_to = forms.DateField(label="New date", widget=DateInput)
+    delayed_to = forms.DateField(label=gettext_lazy("New date"), widget=DateInput)
     reason = forms.CharField(
-        label="Reason for the delay", max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="E.g. held for grade 3 neutropenia, patient's request, public holiday.",
+        label=gettext_lazy("Reason for the delay"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("E.g. held for grade 3 neutropenia, patient's request, public holiday."),
     )
 
 
-_GRADES = [("", "Not graded"), ("0", "0"), ("1", "1"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5")]
+_GRADES = [("", gettext_lazy("Not graded")), ("0", "0"), ("1", "1"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5")]
 HAEMATOLOGICAL_FIELDS = (
     ("neutrophil_grade", NEUTROPHIL_COUNT_DECREASED),
     ("platelet_grade", PLATELET_COUNT_DECREASED),
@@ -119,34 +125,38 @@ HAEMATOLOGICAL_FIELDS = (
     ("febrile_neutropenia_grade", FEBRILE_NEUTROPENIA),
 )
 NON_HAEMATOLOGICAL_ROWS = 3
-_RECOVERED = [("", "Not documented"), ("yes", "Yes"), ("no", "No")]
+_RECOVERED = [("", gettext_lazy("Not documented")), ("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
 
 
 class ToxicityReviewForm(forms.Form):
     """Worst CTCAE v5.0 grades since the last cycle (PROTOCOL §3). ``prefill_note`` (plain text) is
     shown above the fields when the grades were pre-filled (``initial_from_grades``)."""
 
-    assessed_on = forms.DateField(label="Date assessed", widget=DateInput)
-    febrile = forms.BooleanField(label="Fever with the neutropenia", required=False)
+    assessed_on = forms.DateField(label=gettext_lazy("Date assessed"), widget=DateInput)
+    febrile = forms.BooleanField(label=gettext_lazy("Fever with the neutropenia"), required=False)
     haematological_recovered = forms.ChoiceField(
-        label="Haematological toxicity back to grade 0-1", choices=_RECOVERED, required=False
+        label=gettext_lazy("Haematological toxicity back to grade 0-1"), choices=_RECOVERED, required=False
     )
 
     def __init__(self, *args, prefill_note: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         haem = []
         for name, term in HAEMATOLOGICAL_FIELDS:
-            self.fields[name] = forms.TypedChoiceField(
+            self.fields[name] = forms.TypedChoiceField(  # the CTCAE term stays in English
                 label=term, choices=_GRADES, required=False, coerce=int, empty_value=None
             )
             haem.append(name)
         other = []
         for index in range(1, NON_HAEMATOLOGICAL_ROWS + 1):
             self.fields[f"other_term_{index}"] = forms.CharField(
-                label=f"Other toxicity {index} (CTCAE term)", required=False, max_length=120
+                label=_("Other toxicity %(index)s (CTCAE term)") % {"index": index}, required=False, max_length=120
             )
             self.fields[f"other_grade_{index}"] = forms.TypedChoiceField(
-                label=f"Grade of toxicity {index}", choices=_GRADES, required=False, coerce=int, empty_value=None
+                label=_("Grade of toxicity %(index)s") % {"index": index},
+                choices=_GRADES,
+                required=False,
+                coerce=int,
+                empty_value=None,
             )
             other += [f"other_term_{index}", f"other_grade_{index}"]
         note = []
@@ -155,8 +165,10 @@ class ToxicityReviewForm(forms.Form):
         self.helper = _helper(
             *note,
             "assessed_on",
-            Fieldset("Haematological (worst grade since the last cycle)", *haem, "febrile", "haematological_recovered"),
-            Fieldset("Non-haematological", *[Field(name) for name in other]),
+            Fieldset(
+                _("Haematological (worst grade since the last cycle)"), *haem, "febrile", "haematological_recovered"
+            ),
+            Fieldset(_("Non-haematological"), *[Field(name) for name in other]),
         )
 
     @staticmethod
@@ -169,7 +181,7 @@ class ToxicityReviewForm(forms.Form):
         for name, term in HAEMATOLOGICAL_FIELDS:
             if term.casefold() in by_term:
                 initial[name] = by_term[term.casefold()]
-        haem_terms = {term.casefold() for _, term in HAEMATOLOGICAL_FIELDS}
+        haem_terms = {term.casefold() for _name, term in HAEMATOLOGICAL_FIELDS}
         others = sorted(
             ((term, grade) for term, grade in grades.items() if term.casefold() not in haem_terms and grade >= 1),
             key=lambda item: (-item[1], item[0]),
@@ -187,12 +199,12 @@ class ToxicityReviewForm(forms.Form):
             term = (cleaned.get(f"other_term_{index}") or "").strip()
             grade = cleaned.get(f"other_grade_{index}")
             if term and grade is None:
-                self.add_error(f"other_grade_{index}", "Give the grade of this toxicity.")
+                self.add_error(f"other_grade_{index}", _("Give the grade of this toxicity."))
             if grade is not None and not term:
-                self.add_error(f"other_term_{index}", "Name the CTCAE term of this grade.")
-            haem_terms = {t.lower() for _, t in HAEMATOLOGICAL_FIELDS}
+                self.add_error(f"other_term_{index}", _("Name the CTCAE term of this grade."))
+            haem_terms = {t.lower() for _name, t in HAEMATOLOGICAL_FIELDS}
             if term and term.lower() in haem_terms:
-                self.add_error(f"other_term_{index}", "Enter haematological toxicities in their own fields above.")
+                self.add_error(f"other_term_{index}", _("Enter haematological toxicities in their own fields above."))
         return cleaned
 
     def toxicities(self) -> list[tuple[str, int]]:
@@ -217,17 +229,21 @@ _LEVELS = [("", "—")] + [(str(level), f"{level} %") for level in CHEMO_MODIFIC
 class DecisionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     decision = forms.ChoiceField(
-        choices=[("confirm", "Confirm the recommendation"), ("override", "Override it")],
+        label=gettext_lazy("Decision"),
+        choices=[
+            ("confirm", gettext_lazy("Confirm the recommendation")),
+            ("override", gettext_lazy("Override it")),
+        ],
         widget=forms.RadioSelect,
     )
     action = forms.ChoiceField(
-        label="Action instead", choices=[("", "—")] + list(ModificationAction.choices), required=False
+        label=gettext_lazy("Action instead"), choices=[("", "—")] + list(ModificationAction.choices), required=False
     )
     level_pct = forms.TypedChoiceField(
-        label="Dose level", choices=_LEVELS, required=False, coerce=int, empty_value=None
+        label=gettext_lazy("Dose level"), choices=_LEVELS, required=False, coerce=int, empty_value=None
     )
     reason = forms.CharField(
-        label="Reason", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required for an override; kept in the audit trail.",
+        label=gettext_lazy("Reason"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Required for an override; kept in the audit trail."),
     )
 

@@ -6,10 +6,12 @@ which is what the dose is calculated from). Inputs may be ``int``, ``Decimal`` o
 float is read through its shortest ``repr`` (``170.5`` is 170.5, not its binary neighbour), and
 the arithmetic is ``Decimal`` throughout.
 
-Pure Python: no Django, no database, no clock.
+Pure Python: no database, no clock (messages are marked for translation with ``gettext``).
 """
 
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+from django.utils.translation import gettext as _
 
 from trialsite.protocol.treatment import DOSES, DUBOIS, MOSTELLER, ChemoDoses
 
@@ -27,13 +29,15 @@ class ImplausibleInputError(ValueError):
     """A measurement or dose input that cannot be right (missing, negative, out of range).
 
     ``code`` is stable (e.g. ``"dose.height_cm.range"``), ``field`` names the input and the
-    message names the value and the accepted range.
+    message names the value and the accepted range. ``detail`` is the same message without the
+    input's name, for display next to a form field.
     """
 
-    def __init__(self, code: str, field: str, value: object, message: str):
+    def __init__(self, code: str, field: str, value: object, message: str, detail: str = ""):
         self.code = code
         self.field = field
         self.value = value
+        self.detail = detail or message
         super().__init__(message)
 
 
@@ -45,27 +49,42 @@ def _round_half_up(value: Decimal, quantum: Decimal) -> Decimal:
 def _as_decimal(value: object, field: str) -> Decimal:
     """``value`` as a finite ``Decimal``; missing, non-numeric or non-finite input is refused."""
     if value is None:
-        raise ImplausibleInputError(f"dose.{field}.missing", field, value, f"{field} is missing.")
+        raise ImplausibleInputError(
+            f"dose.{field}.missing", field, value, _("%(field)s is missing.") % {"field": field},
+            _("Enter a value."),
+        )
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise ImplausibleInputError(f"dose.{field}.type", field, value, f"{field} must be a number, got {value!r}.")
+        params = {"field": field, "value": repr(value)}
+        raise ImplausibleInputError(
+            f"dose.{field}.type", field, value, _("%(field)s must be a number, got %(value)s.") % params,
+            _("Enter a number, not %(value)s.") % params,
+        )
     number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     if not number.is_finite():
+        params = {"field": field, "value": repr(value)}
         raise ImplausibleInputError(
-            f"dose.{field}.not_finite", field, value, f"{field} must be a finite number, got {value!r}."
+            f"dose.{field}.not_finite", field, value, _("%(field)s must be a finite number, got %(value)s.") % params,
+            _("Enter a finite number, not %(value)s.") % params,
         )
     return number
 
 
 def _in_range(value: object, field: str, unit: str, low: Decimal, high: Decimal) -> Decimal:
     number = _as_decimal(value, field)
+    params = {"field": field, "number": number, "unit": unit, "low": low, "high": high}
     if number < 0:
-        raise ImplausibleInputError(f"dose.{field}.negative", field, value, f"{field} {number} {unit} is negative.")
+        raise ImplausibleInputError(
+            f"dose.{field}.negative", field, value, _("%(field)s %(number)s %(unit)s is negative.") % params,
+            _("%(number)s %(unit)s is negative.") % params,
+        )
     if not low <= number <= high:
         raise ImplausibleInputError(
             f"dose.{field}.range",
             field,
             value,
-            f"{field} {number} {unit} is implausible: it must be between {low} and {high} {unit}.",
+            _("%(field)s %(number)s %(unit)s is implausible: it must be between %(low)s and %(high)s %(unit)s.")
+            % params,
+            _("%(number)s %(unit)s is implausible: it must be between %(low)s and %(high)s %(unit)s.") % params,
         )
     return number
 
@@ -122,16 +141,18 @@ def dose_mg(mg_per_m2, bsa_m2, *, reduction_pct=0) -> Decimal:
     reduction = _as_decimal(reduction_pct, "reduction_pct")
     if per_m2 < 0:
         raise ImplausibleInputError(
-            "dose.mg_per_m2.negative", "mg_per_m2", mg_per_m2, f"mg_per_m2 {per_m2} is negative."
+            "dose.mg_per_m2.negative", "mg_per_m2", mg_per_m2, _("mg_per_m2 %(value)s is negative.") % {"value": per_m2}
         )
     if area <= 0:
-        raise ImplausibleInputError("dose.bsa_m2.not_positive", "bsa_m2", bsa_m2, f"bsa_m2 {area} m^2 must be above 0.")
+        raise ImplausibleInputError(
+            "dose.bsa_m2.not_positive", "bsa_m2", bsa_m2, _("bsa_m2 %(value)s m^2 must be above 0.") % {"value": area}
+        )
     if not 0 <= reduction <= 100:
         raise ImplausibleInputError(
             "dose.reduction_pct.range",
             "reduction_pct",
             reduction_pct,
-            f"reduction_pct {reduction} % must be between 0 and 100 %.",
+            _("reduction_pct %(value)s %% must be between 0 and 100 %%.") % {"value": reduction},
         )
     with localcontext() as ctx:
         ctx.prec = 40
@@ -180,6 +201,6 @@ def dose_exceeds_tolerance(
     tolerance = _as_decimal(tolerance_pct, "tolerance_pct")
     if given < 0 or calculated < 0:
         raise ImplausibleInputError(
-            "dose.mg.negative", "dose_mg", (dose_given_mg, calculated_mg), "A dose in mg cannot be negative."
+            "dose.mg.negative", "dose_mg", (dose_given_mg, calculated_mg), _("A dose in mg cannot be negative.")
         )
     return given * 100 > calculated * (100 + tolerance)

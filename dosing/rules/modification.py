@@ -31,11 +31,15 @@ Decision order (the first that applies wins):
 PROTOCOL §3 ties the hold to "after a reduction"; at full dose without a qualifying event,
 unrecovered haematological toxicity fires no protocol rule (step 6).
 
-Pure Python: no Django, no database, no clock.
+Pure Python: no database, no clock. The reasons are marked for translation (``gettext``): they come
+in the active language; the service stores them in English.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from trialsite.protocol.treatment import (
     CHEMO_MODIFICATION,
@@ -52,10 +56,10 @@ DISCONTINUE = "discontinue"
 ACTIONS = (FULL_DOSE, CONTINUE_REDUCED, REDUCE, HOLD, DISCONTINUE)
 
 _LABELS = {
-    "neutrophil count decreased": "neutropenia",
-    "platelet count decreased": "thrombocytopenia",
-    "white blood cell decreased": "leukopenia",
-    "febrile neutropenia": "febrile neutropenia",
+    "neutrophil count decreased": gettext_lazy("neutropenia"),
+    "platelet count decreased": gettext_lazy("thrombocytopenia"),
+    "white blood cell decreased": gettext_lazy("leukopenia"),
+    "febrile neutropenia": gettext_lazy("febrile neutropenia"),
 }
 
 
@@ -100,11 +104,14 @@ def _normalise(toxicities: Iterable[GradedToxicity | tuple[str, int]]) -> list[G
     for item in toxicities:
         toxicity = item if isinstance(item, GradedToxicity) else GradedToxicity(*item)
         if not isinstance(toxicity.term, str) or not toxicity.term.strip():
-            raise ToxicityInputError("chemo.toxicity.term", f"A toxicity has no CTCAE term: {item!r}.")
+            raise ToxicityInputError(
+                "chemo.toxicity.term", _("A toxicity has no CTCAE term: %(item)s.") % {"item": repr(item)}
+            )
         if isinstance(toxicity.grade, bool) or not isinstance(toxicity.grade, int) or not 0 <= toxicity.grade <= 5:
             raise ToxicityInputError(
                 "chemo.toxicity.grade",
-                f"CTCAE grade of {toxicity.term!r} must be a whole number 0-5, got {toxicity.grade!r}.",
+                _("CTCAE grade of %(term)s must be a whole number 0-5, got %(grade)s.")
+                % {"term": repr(toxicity.term), "grade": repr(toxicity.grade)},
             )
         result.append(toxicity)
     return result
@@ -140,15 +147,24 @@ def _qualifying_events(
 
 
 def _describe(toxicity: GradedToxicity, febrile: bool = False) -> str:
-    label = _LABELS.get(_key(toxicity.term), toxicity.term)
-    fever = " with fever" if febrile and _key(toxicity.term) == _key(NEUTROPHIL_COUNT_DECREASED) else ""
-    return f"grade {toxicity.grade} {label}{fever} ({toxicity.term})"
+    """E.g. "grade 4 neutropenia (Neutrophil count decreased)": the CTCAE term stays in English."""
+    label = _LABELS.get(_key(toxicity.term))
+    params = {"grade": toxicity.grade, "label": label, "term": toxicity.term}
+    if label is None:  # no plainer name than the CTCAE term itself
+        return _("grade %(grade)s %(term)s (%(term)s)") % params
+    if febrile and _key(toxicity.term) == _key(NEUTROPHIL_COUNT_DECREASED):
+        return _("grade %(grade)s %(label)s with fever (%(term)s)") % params
+    return _("grade %(grade)s %(label)s (%(term)s)") % params
+
+
+def _listed(toxicities: Iterable[GradedToxicity], febrile: bool = False) -> str:
+    return pgettext("list separator", ", ").join(_describe(t, febrile) for t in toxicities)
 
 
 def _change(current_level_pct: int, new_level_pct: int) -> str:
     if new_level_pct == current_level_pct:
-        return f"kept at {current_level_pct} %"
-    return f"reduced from {current_level_pct} % to {new_level_pct} %"
+        return _("kept at %(level)s %%") % {"level": current_level_pct}
+    return _("reduced from %(current)s %% to %(new)s %%") % {"current": current_level_pct, "new": new_level_pct}
 
 
 def chemo_modification(
@@ -173,7 +189,9 @@ def chemo_modification(
     levels = protocol.dose_levels_pct
     if current_level_pct not in levels:
         raise ToxicityInputError(
-            "chemo.level.unknown", f"Current dose level {current_level_pct!r} % is not one of {levels}."
+            "chemo.level.unknown",
+            _("Current dose level %(level)s %% is not one of %(levels)s.")
+            % {"level": repr(current_level_pct), "levels": levels},
         )
     graded = _normalise(toxicities)
 
@@ -183,7 +201,7 @@ def chemo_modification(
             DISCONTINUE,
             None,
             "chemo.grade5",
-            f"Chemotherapy discontinued: {_describe(fatal[0])} (CTCAE grade 5).",
+            _("Chemotherapy discontinued: %(toxicity)s (CTCAE grade 5).") % {"toxicity": _describe(fatal[0])},
             tuple(fatal),
         )
 
@@ -193,12 +211,12 @@ def chemo_modification(
         if not is_haematological(t.term, protocol=protocol) and t.grade >= protocol.non_haematological_discontinue_grade
     ]
     if non_haem:
-        listed = ", ".join(_describe(t) for t in non_haem)
         return ChemoDecision(
             DISCONTINUE,
             None,
             "chemo.nonhaem.g4",
-            f"Chemotherapy discontinued: {listed} is a grade 4 non-haematological toxicity (PROTOCOL §3).",
+            _("Chemotherapy discontinued: %(toxicities)s is a grade 4 non-haematological toxicity (PROTOCOL §3).")
+            % {"toxicities": _listed(non_haem)},
             tuple(non_haem),
         )
 
@@ -206,15 +224,18 @@ def chemo_modification(
     position = levels.index(current_level_pct)
     recovered = haematological_recovered is True
     if events:
-        listed = ", ".join(_describe(t, febrile) for t in events)
+        listed = _listed(events, febrile)
         if position == len(levels) - 1:
             if protocol.discontinue_on_event_at_lowest_level:
                 return ChemoDecision(
                     DISCONTINUE,
                     None,
                     "chemo.haem.at_lowest_level",
-                    f"Chemotherapy discontinued: {listed} while already at the lowest dose level "
-                    f"({current_level_pct} %) (PROTOCOL §3 resolution).",
+                    _(
+                        "Chemotherapy discontinued: %(toxicities)s while already at the lowest dose level "
+                        "(%(level)s %%) (PROTOCOL §3 resolution)."
+                    )
+                    % {"toxicities": listed, "level": current_level_pct},
                     tuple(events),
                 )
             # Setting off: stay at the lowest level (held until recovered, as after a reduction).
@@ -227,52 +248,63 @@ def chemo_modification(
                     CONTINUE_REDUCED,
                     new_level,
                     "chemo.haem.at_lowest_level_continue",
-                    f"Continue at the lowest dose level ({new_level} %) despite {listed} "
-                    f"(discontinuation at the lowest level is switched off).",
+                    _(
+                        "Continue at the lowest dose level (%(level)s %%) despite %(toxicities)s "
+                        "(discontinuation at the lowest level is switched off)."
+                    )
+                    % {"toxicities": listed, "level": new_level},
                     tuple(events),
                 )
             return ChemoDecision(
                 REDUCE,
                 new_level,
                 "chemo.haem.reduce",
-                f"Next cycle reduced from {current_level_pct} % to {new_level} % of the starting dose: "
-                f"{listed} (PROTOCOL §3).",
+                _("Next cycle reduced from %(current)s %% to %(new)s %% of the starting dose: %(toxicities)s (PROTOCOL §3).")
+                % {"current": current_level_pct, "new": new_level, "toxicities": listed},
                 tuple(events),
             )
-        state = "has not recovered" if haematological_recovered is False else "is not documented as recovered"
-        return ChemoDecision(
-            HOLD,
-            new_level,
-            "chemo.haem.reduce_and_hold",
-            f"Next cycle {_change(current_level_pct, new_level)} ({listed}) and held: "
-            f"haematological toxicity {state} to grade 0-1; give it at {new_level} % once it has "
-            f"(PROTOCOL §3).",
-            tuple(events),
-        )
+        params = {"change": _change(current_level_pct, new_level), "toxicities": listed, "level": new_level}
+        if haematological_recovered is False:
+            reason = _(
+                "Next cycle %(change)s (%(toxicities)s) and held: haematological toxicity has not recovered to "
+                "grade 0-1; give it at %(level)s %% once it has (PROTOCOL §3)."
+            )
+        else:
+            reason = _(
+                "Next cycle %(change)s (%(toxicities)s) and held: haematological toxicity is not documented as "
+                "recovered to grade 0-1; give it at %(level)s %% once it has (PROTOCOL §3)."
+            )
+        return ChemoDecision(HOLD, new_level, "chemo.haem.reduce_and_hold", reason % params, tuple(events))
 
     if current_level_pct < levels[0] and not recovered:
         if haematological_recovered is False:
-            code, state = "chemo.haem.not_recovered", "has not recovered"
+            code = "chemo.haem.not_recovered"
+            reason = _(
+                "Chemotherapy held after a reduction: haematological toxicity has not recovered to grade 0-1; "
+                "resume at %(level)s %% once it has (PROTOCOL §3)."
+            )
         else:
-            code, state = "chemo.haem.recovery_unknown", "is not documented as recovered"
+            code = "chemo.haem.recovery_unknown"
+            reason = _(
+                "Chemotherapy held after a reduction: haematological toxicity is not documented as recovered to "
+                "grade 0-1; resume at %(level)s %% once it has (PROTOCOL §3)."
+            )
         haem = tuple(
             t for t in graded if is_haematological(t.term, protocol=protocol) and t.grade > protocol.recovered_max_grade
         )
-        return ChemoDecision(
-            HOLD,
-            current_level_pct,
-            code,
-            f"Chemotherapy held after a reduction: haematological toxicity {state} to grade 0-1; "
-            f"resume at {current_level_pct} % once it has (PROTOCOL §3).",
-            haem,
-        )
+        return ChemoDecision(HOLD, current_level_pct, code, reason % {"level": current_level_pct}, haem)
 
     if current_level_pct == levels[0]:
-        return ChemoDecision(FULL_DOSE, current_level_pct, "chemo.full_dose", "Full dose: no PROTOCOL §3 rule applies.")
+        return ChemoDecision(
+            FULL_DOSE, current_level_pct, "chemo.full_dose", _("Full dose: no PROTOCOL §3 rule applies.")
+        )
     return ChemoDecision(
         CONTINUE_REDUCED,
         current_level_pct,
         "chemo.continue_reduced",
-        f"Continue at {current_level_pct} % of the starting dose: reductions are never re-escalated "
-        f"(PROTOCOL §3 resolution).",
+        _(
+            "Continue at %(level)s %% of the starting dose: reductions are never re-escalated "
+            "(PROTOCOL §3 resolution)."
+        )
+        % {"level": current_level_pct},
     )

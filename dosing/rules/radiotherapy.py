@@ -6,13 +6,16 @@ made in ``Decimal`` from the entered values (a float is read through its shortes
 total of exactly 75 Gy is exactly 75 and passes a "<= 75 Gy" limit. With alpha/beta = 3 the
 divisor (2 + 3 = 5) is exact in decimal, so the OAR comparisons have no rounding at all.
 
-Pure Python: no Django, no database, no clock.
+Pure Python: no database, no clock (messages are marked for translation with ``gettext``).
 """
 
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext, pgettext_lazy
 
 from trialsite.protocol.treatment import RADIOTHERAPY, RadiotherapyProtocol
 
@@ -23,6 +26,15 @@ SIGMOID = "sigmoid"
 OAR_ORGANS = (BLADDER, RECTUM, SIGMOID)
 
 _PRECISION = 40
+
+# The labels of ``RADIOTHERAPY.oar_limits`` (protocol data), for the catalog: messages show
+# ``gettext(limit.label)``.
+_OAR_LABELS = (gettext_noop("Bladder D2cc"), gettext_noop("Rectum D2cc"), gettext_noop("Sigmoid D2cc"))
+_ORGAN_WORDS = {
+    BLADDER: pgettext_lazy("organ in a message", "bladder"),
+    RECTUM: pgettext_lazy("organ in a message", "rectum"),
+    SIGMOID: pgettext_lazy("organ in a message", "sigmoid"),
+}
 
 
 class RadiotherapyInputError(ValueError):
@@ -102,24 +114,32 @@ class LimitCheck:
 
 def _dec(value: object, name: str) -> Decimal:
     if value is None:
-        raise RadiotherapyInputError(f"rt.{name}.missing", f"{name} is missing.")
+        raise RadiotherapyInputError(f"rt.{name}.missing", _("%(field)s is missing.") % {"field": name})
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise RadiotherapyInputError(f"rt.{name}.type", f"{name} must be a number, got {value!r}.")
+        raise RadiotherapyInputError(
+            f"rt.{name}.type", _("%(field)s must be a number, got %(value)s.") % {"field": name, "value": repr(value)}
+        )
     number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     if not number.is_finite():
-        raise RadiotherapyInputError(f"rt.{name}.not_finite", f"{name} must be finite, got {value!r}.")
+        raise RadiotherapyInputError(
+            f"rt.{name}.not_finite", _("%(field)s must be finite, got %(value)s.") % {"field": name, "value": repr(value)}
+        )
     return number
 
 
 def _eqd2_exact(total: Decimal, per_fraction: Decimal, alpha_beta: Decimal) -> Decimal:
     if total < 0:
-        raise RadiotherapyInputError("rt.total_dose_gy.negative", f"Total dose {total} Gy is negative.")
+        raise RadiotherapyInputError(
+            "rt.total_dose_gy.negative", _("Total dose %(value)s Gy is negative.") % {"value": total}
+        )
     if per_fraction < 0:
         raise RadiotherapyInputError(
-            "rt.dose_per_fraction_gy.negative", f"Dose per fraction {per_fraction} Gy is negative."
+            "rt.dose_per_fraction_gy.negative", _("Dose per fraction %(value)s Gy is negative.") % {"value": per_fraction}
         )
     if alpha_beta <= 0:
-        raise RadiotherapyInputError("rt.alpha_beta_gy.not_positive", f"alpha/beta {alpha_beta} Gy must be above 0.")
+        raise RadiotherapyInputError(
+            "rt.alpha_beta_gy.not_positive", _("alpha/beta %(value)s Gy must be above 0.") % {"value": alpha_beta}
+        )
     with localcontext() as ctx:
         ctx.prec = _PRECISION
         return total * (per_fraction + alpha_beta) / (2 + alpha_beta)
@@ -144,7 +164,8 @@ def eqd2(total_dose_gy, dose_per_fraction_gy, alpha_beta_gy) -> float:
 def _ebrt_eqd2(total: Decimal, fractions: int, alpha_beta: Decimal) -> Decimal:
     if isinstance(fractions, bool) or not isinstance(fractions, int) or fractions < 1:
         raise RadiotherapyInputError(
-            "rt.ebrt.fractions", f"EBRT fractions must be a whole number of at least 1, got {fractions!r}."
+            "rt.ebrt.fractions",
+            _("EBRT fractions must be a whole number of at least 1, got %(value)s.") % {"value": repr(fractions)},
         )
     with localcontext() as ctx:
         ctx.prec = _PRECISION
@@ -217,7 +238,10 @@ def oar_d2cc_eqd2(
     organ is on the ``EbrtCourse`` (then that dose, in the same number of fractions).
     """
     if organ not in OAR_ORGANS:
-        raise RadiotherapyInputError("rt.organ.unknown", f"Unknown organ {organ!r}; expected one of {OAR_ORGANS}.")
+        raise RadiotherapyInputError(
+            "rt.organ.unknown",
+            _("Unknown organ %(organ)s; expected one of %(organs)s.") % {"organ": repr(organ), "organs": OAR_ORGANS},
+        )
     measured = ebrt.measured_d2cc_gy(organ)
     if measured is None:
         return _cumulative(organ, ebrt, brachy, protocol.alpha_beta_oar_gy, ebrt.total_dose_gy, "prescribed")
@@ -241,14 +265,22 @@ def check_oar_limits(
     for limit in protocol.oar_limits:
         total = oar_d2cc_eqd2(limit.organ, ebrt, brachy, protocol=protocol)
         exceeded = total.total_exact > _dec(limit.max_eqd2_gy, "max_eqd2_gy")
-        relation = "above" if exceeded else "within"
-        message = (
-            f"{limit.label} cumulative EQD2 {total.total_eqd2_gy:.2f} Gy is {relation} the limit of "
-            f"<= {limit.max_eqd2_gy:g} Gy (PROTOCOL §2)."
-        )
+        params = {
+            "label": _(limit.label),
+            "total": f"{total.total_eqd2_gy:.2f}",
+            "limit": f"{limit.max_eqd2_gy:g}",
+        }
+        if exceeded:
+            message = _("%(label)s cumulative EQD2 %(total)s Gy is above the limit of <= %(limit)s Gy (PROTOCOL §2).")
+        else:
+            message = _("%(label)s cumulative EQD2 %(total)s Gy is within the limit of <= %(limit)s Gy (PROTOCOL §2).")
+        message = message % params
         if not total.complete:
-            numbers = ", ".join(str(n) for n in total.missing_fractions)
-            message += f" Brachytherapy fraction(s) {numbers} have no {limit.organ} D2cc dose entered."
+            message = _("%(message)s Brachytherapy fraction(s) %(numbers)s have no %(organ)s D2cc dose entered.") % {
+                "message": message,
+                "numbers": pgettext("list separator", ", ").join(str(n) for n in total.missing_fractions),
+                "organ": _ORGAN_WORDS.get(limit.organ, limit.organ),
+            }
         checks.append(
             LimitCheck(
                 code=limit.code,
@@ -281,17 +313,22 @@ def check_femoral_head_v50(v50_pct, *, protocol: RadiotherapyProtocol = RADIOTHE
     """
     value = _dec(v50_pct, "v50_pct")
     if not 0 <= value <= 100:
-        raise RadiotherapyInputError("rt.v50_pct.range", f"Femoral head V50 {value} % must be between 0 and 100 %.")
+        raise RadiotherapyInputError(
+            "rt.v50_pct.range", _("Femoral head V50 %(value)s %% must be between 0 and 100 %%.") % {"value": value}
+        )
     limit = protocol.femoral_head_v50_max_pct
     exceeded = value >= _dec(limit, "femoral_head_v50_max_pct")
-    relation = "is not below" if exceeded else "is below"
+    if exceeded:
+        message = _("Femoral head V50 %(value)s %% is not below the limit of < %(limit)s %% (PROTOCOL §2).")
+    else:
+        message = _("Femoral head V50 %(value)s %% is below the limit of < %(limit)s %% (PROTOCOL §2).")
     return LimitCheck(
         code=protocol.femoral_head_v50_code,
         value=float(value),
         limit=limit,
         exceeded=exceeded,
         complete=True,
-        message=f"Femoral head V50 {value} % {relation} the limit of < {limit:g} % (PROTOCOL §2).",
+        message=message % {"value": value, "limit": f"{limit:g}"},
     )
 
 
@@ -306,8 +343,8 @@ def overall_treatment_time_days(first_ebrt: datetime.date, last_rt_fraction: dat
     if last_rt_fraction < first_ebrt:
         raise RadiotherapyInputError(
             "rt.ott.order",
-            f"The last radiotherapy fraction ({last_rt_fraction.isoformat()}) is before the first EBRT "
-            f"fraction ({first_ebrt.isoformat()}).",
+            _("The last radiotherapy fraction (%(last)s) is before the first EBRT fraction (%(first)s).")
+            % {"last": last_rt_fraction.isoformat(), "first": first_ebrt.isoformat()},
         )
     return (last_rt_fraction - first_ebrt).days + 1
 
@@ -326,14 +363,17 @@ def check_overall_treatment_time(
     days = overall_treatment_time_days(first_ebrt, last_rt_fraction)
     limit = protocol.overall_treatment_time_max_days
     exceeded = days > limit
-    relation = "above" if exceeded else "within"
+    if exceeded:
+        message = _("Overall treatment time %(days)s days is above the limit of %(limit)s days.")
+    else:
+        message = _("Overall treatment time %(days)s days is within the limit of %(limit)s days.")
     return LimitCheck(
         code=protocol.overall_treatment_time_code,
         value=float(days),
         limit=float(limit),
         exceeded=exceeded,
         complete=True,
-        message=f"Overall treatment time {days} days is {relation} the limit of {limit} days.",
+        message=message % {"days": days, "limit": limit},
     )
 
 
@@ -352,11 +392,20 @@ def ebrt_prescription_problems(
     p = protocol
     problems = []
     if not _within(total, p.ebrt_total_dose_min_gy, p.ebrt_total_dose_max_gy):
-        problems.append(f"{total} Gy (protocol {p.ebrt_total_dose_min_gy}-{p.ebrt_total_dose_max_gy} Gy)")
+        problems.append(
+            _("%(value)s Gy (protocol %(low)s-%(high)s Gy)")
+            % {"value": total, "low": p.ebrt_total_dose_min_gy, "high": p.ebrt_total_dose_max_gy}
+        )
     if not p.ebrt_fractions_min <= fractions <= p.ebrt_fractions_max:
-        problems.append(f"{fractions} fractions (protocol {p.ebrt_fractions_min}-{p.ebrt_fractions_max})")
+        problems.append(
+            _("%(value)s fractions (protocol %(low)s-%(high)s)")
+            % {"value": fractions, "low": p.ebrt_fractions_min, "high": p.ebrt_fractions_max}
+        )
     if per_fraction != _dec(p.ebrt_dose_per_fraction_gy, "protocol"):
-        problems.append(f"{per_fraction} Gy per fraction (protocol {p.ebrt_dose_per_fraction_gy} Gy)")
+        problems.append(
+            _("%(value)s Gy per fraction (protocol %(protocol)s Gy)")
+            % {"value": per_fraction, "protocol": p.ebrt_dose_per_fraction_gy}
+        )
     return problems
 
 
@@ -369,9 +418,15 @@ def sib_prescription_problems(
     p = protocol
     problems = []
     if not _within(total, p.sib_total_dose_min_gy, p.sib_total_dose_max_gy):
-        problems.append(f"{total} Gy (protocol {p.sib_total_dose_min_gy:.2f}-{p.sib_total_dose_max_gy:.2f} Gy)")
+        problems.append(
+            _("%(value)s Gy (protocol %(low)s-%(high)s Gy)")
+            % {"value": total, "low": f"{p.sib_total_dose_min_gy:.2f}", "high": f"{p.sib_total_dose_max_gy:.2f}"}
+        )
     if dose_per_fraction_gy is not None:
         per_fraction = _dec(dose_per_fraction_gy, "sib_dose_per_fraction_gy")
         if per_fraction != _dec(p.sib_dose_per_fraction_gy, "protocol"):
-            problems.append(f"{per_fraction} Gy per fraction (protocol {p.sib_dose_per_fraction_gy} Gy)")
+            problems.append(
+                _("%(value)s Gy per fraction (protocol %(protocol)s Gy)")
+                % {"value": per_fraction, "protocol": p.sib_dose_per_fraction_gy}
+            )
     return problems

@@ -38,13 +38,16 @@ How dates follow actual dates ("plans follow actual dates"):
 A dose's ``due`` is the date it is planned for from the actual dates before it; its own
 ``given_on`` (when given) may differ, and then moves the doses after it.
 
-Pure Python: no Django, no database, no clock.
+Pure Python: no database, no clock (messages are marked for translation with ``gettext``).
 """
 
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 from trialsite.protocol.treatment import (
     AGENTS,
@@ -63,6 +66,28 @@ from trialsite.protocol.treatment import (
     ChemoDoses,
     TreatmentCalendar,
 )
+
+# The agent and phase codes as words in messages: in English the codes themselves.
+_AGENT_WORDS = {
+    CISPLATIN: pgettext_lazy("agent in a message", "cisplatin"),
+    PACLITAXEL: pgettext_lazy("agent in a message", "paclitaxel"),
+    TORIPALIMAB: pgettext_lazy("agent in a message", "toripalimab"),
+}
+_PHASE_WORDS = {
+    CCRT: pgettext_lazy("phase in a message", "ccrt"),
+    CONSOLIDATION: pgettext_lazy("phase in a message", "consolidation"),
+    MAINTENANCE: pgettext_lazy("phase in a message", "maintenance"),
+}
+
+
+def agent_word(agent: str) -> str:
+    """``agent`` ("cisplatin", ...) as a word in a message, in the active language."""
+    return str(_AGENT_WORDS.get(agent, agent))
+
+
+def phase_word(phase: str) -> str:
+    """``phase`` ("ccrt", ...) as a word in a message, in the active language."""
+    return str(_PHASE_WORDS.get(phase, phase))
 
 
 class ScheduleInputError(ValueError):
@@ -155,7 +180,7 @@ def consolidation_cisplatin_mg_per_m2_per_day(
         return doses.consolidation_cisplatin_mg_per_m2 / len(calendar.consolidation_cisplatin_days)
     if doses.consolidation_cisplatin_mode == CISPLATIN_PER_DAY:
         return doses.consolidation_cisplatin_mg_per_m2
-    raise ValueError(
+    raise ValueError(  # a configuration error, for developers
         f"Unknown consolidation cisplatin mode {doses.consolidation_cisplatin_mode!r}; "
         f"expected one of {CONSOLIDATION_CISPLATIN_MODES}."
     )
@@ -190,14 +215,24 @@ def _index_given(given: Iterable[GivenDose]) -> dict[tuple[str, str, int, int], 
     index: dict[tuple[str, str, int, int], datetime.date] = {}
     for dose in given:
         if dose.agent not in AGENTS:
-            raise ScheduleInputError("schedule.given.agent", f"Unknown agent {dose.agent!r}; expected one of {AGENTS}.")
+            raise ScheduleInputError(
+                "schedule.given.agent",
+                _("Unknown agent %(agent)s; expected one of %(agents)s.") % {"agent": repr(dose.agent), "agents": AGENTS},
+            )
         if dose.phase not in PHASES:
-            raise ScheduleInputError("schedule.given.phase", f"Unknown phase {dose.phase!r}; expected one of {PHASES}.")
+            raise ScheduleInputError(
+                "schedule.given.phase",
+                _("Unknown phase %(phase)s; expected one of %(phases)s.") % {"phase": repr(dose.phase), "phases": PHASES},
+            )
         if dose.key in index:
             raise ScheduleInputError(
                 "schedule.given.duplicate",
-                f"{_describe(dose.key)} is recorded as given twice "
-                f"({index[dose.key].isoformat()} and {dose.given_on.isoformat()}).",
+                _("%(dose)s is recorded as given twice (%(first)s and %(second)s).")
+                % {
+                    "dose": _describe(dose.key),
+                    "first": index[dose.key].isoformat(),
+                    "second": dose.given_on.isoformat(),
+                },
             )
         index[dose.key] = dose.given_on
     return index
@@ -205,7 +240,12 @@ def _index_given(given: Iterable[GivenDose]) -> dict[tuple[str, str, int, int], 
 
 def _describe(key: tuple[str, str, int, int]) -> str:
     agent, phase, cycle, day = key
-    return f"{agent} ({phase}, cycle {cycle}, day {day})"
+    return _("%(agent)s (%(phase)s, cycle %(cycle)s, day %(day)s)") % {
+        "agent": agent_word(agent),
+        "phase": phase_word(phase),
+        "cycle": cycle,
+        "day": day,
+    }
 
 
 class _Planner:
@@ -296,7 +336,7 @@ def plan_doses(
     anchor = treatment_start
     for study_day in sorted(ccrt_members):
         due = anchor + datetime.timedelta(days=study_day - previous_day)
-        anchor, _ = planner.slot(due, False, ccrt_members[study_day])
+        anchor, _provisional = planner.slot(due, False, ccrt_members[study_day])
         previous_day = study_day
 
     # Consolidation: cycle 1 from the end of radiotherapy; each cycle from the actual day 1 before.
@@ -347,9 +387,10 @@ def plan_doses(
 
     unmatched = sorted(set(given_on) - planner.used)
     if unmatched:
-        listed = "; ".join(_describe(key) for key in unmatched)
+        listed = pgettext("list separator", "; ").join(_describe(key) for key in unmatched)
         raise ScheduleInputError(
-            "schedule.given.unplanned", f"Given dose(s) that match no planned dose of PROTOCOL §2: {listed}."
+            "schedule.given.unplanned",
+            _("Given dose(s) that match no planned dose of PROTOCOL §2: %(doses)s.") % {"doses": listed},
         )
     return planner.doses
 
@@ -368,7 +409,8 @@ def weekly_cisplatin_deviation(
         return None
     return ScheduleFinding(
         code="ccrt.cisplatin.below_minimum",
-        message=f"{count} weekly cisplatin dose(s) given during CCRT; the protocol requires at least {minimum}.",
+        message=_("%(count)s weekly cisplatin dose(s) given during CCRT; the protocol requires at least %(minimum)s.")
+        % {"count": count, "minimum": minimum},
     )
 
 
@@ -379,7 +421,10 @@ def dose_window_days(phase: str, *, calendar: TreatmentCalendar = CALENDAR) -> i
     (weekly CCRT doses +/-2 days, consolidation and maintenance cycles +/-3 days).
     """
     if phase not in PHASES:
-        raise ScheduleInputError("schedule.phase.unknown", f"Unknown phase {phase!r}; expected one of {PHASES}.")
+        raise ScheduleInputError(
+            "schedule.phase.unknown",
+            _("Unknown phase %(phase)s; expected one of %(phases)s.") % {"phase": repr(phase), "phases": PHASES},
+        )
     return calendar.ccrt_dose_window_days if phase == CCRT else calendar.cycle_dose_window_days
 
 
@@ -396,14 +441,20 @@ def dose_window_deviation(dose: PlannedDose, *, calendar: TreatmentCalendar = CA
     delay = (dose.given_on - dose.due).days
     if abs(delay) <= window:
         return None
-    direction = "late" if delay > 0 else "early"
-    return ScheduleFinding(
-        code="dose.outside_window",
-        message=(
-            f"{_describe(dose.key)} given on {dose.given_on.isoformat()}, {abs(delay)} day(s) {direction} "
-            f"for its due date {dose.due.isoformat()} (window +/-{window} days)."
-        ),
-    )
+    params = {
+        "dose": _describe(dose.key),
+        "given": dose.given_on.isoformat(),
+        "days": abs(delay),
+        "due": dose.due.isoformat(),
+        "window": window,
+    }
+    if delay > 0:
+        message = _("%(dose)s given on %(given)s, %(days)s day(s) late for its due date %(due)s (window +/-%(window)s days).")
+    else:
+        message = _(
+            "%(dose)s given on %(given)s, %(days)s day(s) early for its due date %(due)s (window +/-%(window)s days)."
+        )
+    return ScheduleFinding(code="dose.outside_window", message=message % params)
 
 
 def expected_brachytherapy_dates(

@@ -13,6 +13,9 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
+
 from enrollment.models import Participant
 from trialsite.protocol.treatment import RADIOTHERAPY
 
@@ -45,11 +48,12 @@ SIB_CODE = "rt.sib.out_of_range"
 BRACHY_FRACTIONS_CODE = "rt.brachy.fewer_fractions"
 
 STRUCTURE_LABELS = {
-    HRCTV: "HR-CTV D90",
-    BLADDER: "Bladder D2cc",
-    RECTUM: "Rectum D2cc",
-    SIGMOID: "Sigmoid D2cc",
+    HRCTV: gettext_lazy("HR-CTV D90"),
+    BLADDER: gettext_lazy("Bladder D2cc"),
+    RECTUM: gettext_lazy("Rectum D2cc"),
+    SIGMOID: gettext_lazy("Sigmoid D2cc"),
 }
+SIDE_LABELS = {"Left": gettext_lazy("Left"), "Right": gettext_lazy("Right")}
 
 
 @dataclass(frozen=True)
@@ -95,10 +99,15 @@ class CumulativeRow:
 
 @dataclass(frozen=True)
 class FemoralHeadRow:
-    side: str  # "Left" / "Right"
+    side: str  # "Left" / "Right" (stable, in English)
     v50_pct: Decimal
     check: LimitCheck
     status: str  # "Not below 5 %" / "Below 5 %"
+
+    @property
+    def side_label(self) -> str:
+        """``side`` in the active language."""
+        return str(SIDE_LABELS[self.side])
 
 
 @dataclass(frozen=True)
@@ -209,17 +218,19 @@ def _cumulative_row(total: CumulativeEqd2, check: LimitCheck | None, fractions) 
     missing = tuple(fractions[position - 1].number for position in total.missing_fractions)
     brachy = sum(v for v in total.brachy_eqd2_gy if v is not None)
     if check is None:
-        status = "Target (no limit)"
+        status = _("Target (no limit)")
     elif check.exceeded:
-        status = "Exceeded"
+        status = _("Exceeded")
     elif total.complete:
-        status = "Within limit"
+        status = _("Within limit")
     else:
-        status = "Incomplete"
+        status = _("Incomplete")
     note = ""
     if missing:
-        numbers = ", ".join(str(n) for n in missing)
-        note = f"Incomplete: no dose entered for fraction(s) {numbers}; the total is a lower bound."
+        numbers = pgettext("list separator", ", ").join(str(n) for n in missing)
+        note = _("Incomplete: no dose entered for fraction(s) %(numbers)s; the total is a lower bound.") % {
+            "numbers": numbers
+        }
     return CumulativeRow(
         structure=total.structure,
         label=STRUCTURE_LABELS[total.structure],
@@ -247,7 +258,10 @@ def _femoral_heads(course: RadiotherapyCourse | None) -> tuple[FemoralHeadRow, .
         if value is None:
             continue
         check = check_femoral_head_v50(float(value))
-        status = f"Not below {limit:g} %" if check.exceeded else f"Below {limit:g} %"
+        if check.exceeded:
+            status = _("Not below %(limit)s %%") % {"limit": f"{limit:g}"}
+        else:
+            status = _("Below %(limit)s %%") % {"limit": f"{limit:g}"}
         rows.append(FemoralHeadRow(side=side, v50_pct=value, check=check, status=status))
     return tuple(rows)
 
@@ -279,7 +293,7 @@ def radiotherapy_summary(participant: Participant) -> RadiotherapySummary:
             )
         femoral_heads = _femoral_heads(course)
     except RadiotherapyInputError as problem:
-        error = f"The recorded radiotherapy data cannot be evaluated: {problem}"
+        error = _("The recorded radiotherapy data cannot be evaluated: %(problem)s") % {"problem": problem}
         fraction_rows, hrctv, oar_checks, cumulative, femoral_heads = (), None, (), (), ()
     return RadiotherapySummary(
         course=course,
@@ -307,9 +321,10 @@ def _prescription_deviation(course: RadiotherapyCourse) -> Deviation | None:
     )
     if not problems:
         return None
-    return Deviation(
-        EBRT_PRESCRIPTION_CODE, "EBRT prescription outside PROTOCOL §2: " + "; ".join(problems) + ".", course.start_date
-    )
+    message = _("EBRT prescription outside PROTOCOL §2: %(problems)s.") % {
+        "problems": pgettext("list separator", "; ").join(problems)
+    }
+    return Deviation(EBRT_PRESCRIPTION_CODE, message, course.start_date)
 
 
 def _sib_deviation(course: RadiotherapyCourse) -> Deviation | None:
@@ -318,7 +333,10 @@ def _sib_deviation(course: RadiotherapyCourse) -> Deviation | None:
     problems = sib_prescription_problems(course.sib_dose_gy, course.sib_dose_per_fraction_gy)
     if not problems:
         return None
-    return Deviation(SIB_CODE, "SIB to the nodes outside PROTOCOL §2: " + "; ".join(problems) + ".", course.start_date)
+    message = _("SIB to the nodes outside PROTOCOL §2: %(problems)s.") % {
+        "problems": pgettext("list separator", "; ").join(problems)
+    }
+    return Deviation(SIB_CODE, message, course.start_date)
 
 
 def radiotherapy_deviations(participant: Participant) -> list[Deviation]:
@@ -336,7 +354,11 @@ def radiotherapy_deviations(participant: Participant) -> list[Deviation]:
             deviations.append(Deviation(check.code, check.message, last_brachy_on))
     for head in summary.femoral_heads:
         if head.check.exceeded:
-            deviations.append(Deviation(head.check.code, f"{head.side} femoral head: {head.check.message}", None))
+            if head.side == "Left":
+                message = _("Left femoral head: %(message)s") % {"message": head.check.message}
+            else:
+                message = _("Right femoral head: %(message)s") % {"message": head.check.message}
+            deviations.append(Deviation(head.check.code, message, None))
     if summary.ott_exceeded:
         deviations.append(
             Deviation(RADIOTHERAPY.overall_treatment_time_code, summary.ott_message, summary.last_fraction_on)
@@ -348,8 +370,11 @@ def radiotherapy_deviations(participant: Participant) -> list[Deviation]:
         deviations.append(
             Deviation(
                 BRACHY_FRACTIONS_CODE,
-                f"Radiotherapy marked complete with {len(summary.fractions)} of the "
-                f"{RADIOTHERAPY.brachy_fractions} planned brachytherapy fractions (PROTOCOL §2).",
+                _(
+                    "Radiotherapy marked complete with %(count)s of the %(planned)s planned brachytherapy fractions "
+                    "(PROTOCOL §2)."
+                )
+                % {"count": len(summary.fractions), "planned": RADIOTHERAPY.brachy_fractions},
                 summary.last_fraction_on,
             )
         )
@@ -366,24 +391,36 @@ def radiotherapy_panel_lines(participant: Participant) -> list[str]:
     course = summary.course
     lines = []
     if course is None:
-        lines.append("EBRT not recorded")
+        lines.append(_("EBRT not recorded"))
     else:
-        line = (
-            f"EBRT {course.technique} {_gy_text(course.prescription_dose_gy)} Gy / {course.prescribed_fractions} fx, "
-            f"{course.fractions_delivered} delivered"
-        )
+        parts = [
+            _("EBRT %(technique)s %(dose)s Gy / %(fractions)s fx, %(delivered)s delivered")
+            % {
+                "technique": course.technique,
+                "dose": _gy_text(course.prescription_dose_gy),
+                "fractions": course.prescribed_fractions,
+                "delivered": course.fractions_delivered,
+            }
+        ]
         if course.completed:
-            line += "; radiotherapy complete"
+            parts.append(_("radiotherapy complete"))
         if summary.ott_exceeded:
-            line += f"; OTT {summary.overall_treatment_time_days} days (above {summary.ott_limit_days})"
-        lines.append(line)
+            parts.append(
+                _("OTT %(days)s days (above %(limit)s)")
+                % {"days": summary.overall_treatment_time_days, "limit": summary.ott_limit_days}
+            )
+        lines.append(pgettext("list separator", "; ").join(parts))
     if summary.fractions or course is not None:
-        lines.append(f"Brachytherapy {len(summary.fractions)} of {summary.expected_brachy_fractions} fractions")
+        lines.append(
+            _("Brachytherapy %(count)s of %(planned)s fractions")
+            % {"count": len(summary.fractions), "planned": summary.expected_brachy_fractions}
+        )
     if summary.fractions and summary.oar_checks:
         worst = max(summary.oar_checks, key=lambda c: c.value / c.limit)
         organ = next(row for row in summary.cumulative if row.code == worst.code)
-        line = f"{organ.label} {worst.value:.1f} Gy EQD2 (limit {worst.limit:g})"
+        params = {"organ": organ.label, "value": f"{worst.value:.1f}", "limit": f"{worst.limit:g}"}
         if worst.exceeded:
-            line += " — exceeded"
-        lines.append(line)
+            lines.append(_("%(organ)s %(value)s Gy EQD2 (limit %(limit)s) — exceeded") % params)
+        else:
+            lines.append(_("%(organ)s %(value)s Gy EQD2 (limit %(limit)s)") % params)
     return lines

@@ -5,6 +5,7 @@ import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from enrollment.models import Participant, ParticipantStatus
 from enrollment.services.participants import participant_change_status
@@ -16,11 +17,13 @@ TREATMENT_STATUSES = (ParticipantStatus.ENROLLED, ParticipantStatus.ON_TREATMENT
 def treatment_closed_reason(participant: Participant) -> str | None:
     """Why no treatment data can be entered for ``participant`` now, or None when it can."""
     if consent_withdrawn(participant):
-        return "Consent was withdrawn: no new treatment data can be entered for this participant."
+        return _("Consent was withdrawn: no new treatment data can be entered for this participant.")
     if participant.status not in TREATMENT_STATUSES:
-        return f"Treatment data can be entered only for enrolled participants; this one is {participant.get_status_display().lower()}."
+        return _("Treatment data can be entered only for enrolled participants; this one is %(status)s.") % {
+            "status": participant.get_status_display().lower()
+        }
     if participant.planned_treatment_start is None:
-        return "The participant has no treatment start date."
+        return _("The participant has no treatment start date.")
     return None
 
 
@@ -38,14 +41,20 @@ def check_treatment_date(value: datetime.date | None, field: str, participant: P
     if value is None:
         return {}
     if value > timezone.localdate():
-        return {field: f"{value:%Y-%m-%d} is in the future."}
+        return {field: _("%(date)s is in the future.") % {"date": f"{value:%Y-%m-%d}"}}
     if participant.enrolment_date and value < participant.enrolment_date:
-        return {field: f"{value:%Y-%m-%d} is before enrolment ({participant.enrolment_date:%Y-%m-%d})."}
+        return {
+            field: _("%(date)s is before enrolment (%(enrolment)s).")
+            % {"date": f"{value:%Y-%m-%d}", "enrolment": f"{participant.enrolment_date:%Y-%m-%d}"}
+        }
     return {}
 
 
 def mark_on_treatment(*, participant: Participant, user: AbstractBaseUser, started_on: datetime.date, what: str) -> None:
-    """The first dose or radiotherapy fraction moves an enrolled participant to "on treatment"."""
+    """The first dose or radiotherapy fraction moves an enrolled participant to "on treatment".
+
+    The reason goes to the audit trail in English, like every reason the system writes (``what``
+    is English too)."""
     if participant.status != ParticipantStatus.ENROLLED:
         return
     participant_change_status(

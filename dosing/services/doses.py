@@ -12,6 +12,9 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.services import clinical_record_save
 from enrollment.models import Participant
@@ -40,7 +43,9 @@ from ..rules.schedule import (
     PlannedDose,
     Postponement,
     ScheduleInputError,
+    agent_word,
     dose_window_deviation,
+    phase_word,
     plan_doses,
 )
 from .common import check_treatment_date, mark_on_treatment, require_treatment_open
@@ -140,7 +145,9 @@ class ToripalimabState:
     @property
     def summary(self) -> str:
         """The holds' labels, e.g. "discontinue — hepatitis grade 3 (awaiting investigator)"."""
-        return "; ".join(f"{h.label}{' (awaiting investigator)' if h.pending else ''}" for h in self.holds)
+        return pgettext("list separator", "; ").join(
+            _("%(label)s (awaiting investigator)") % {"label": h.label} if h.pending else h.label for h in self.holds
+        )
 
     def hold_started_on(self) -> datetime.date | None:
         """The earliest date a hold in force was assessed (doses given before it are not held)."""
@@ -234,10 +241,15 @@ def recalculation_note(weight_used_kg: Decimal | None, current_weight_kg: Decima
     if not weight_change_requires_recalculation(weight_used_kg, current_weight_kg):
         return ""
     change = weight_change_pct(weight_used_kg, current_weight_kg)
-    return (
-        f"Recalculate: weight {current_weight_kg} kg differs by {change:.1f} % from the {weight_used_kg} kg "
-        f"the last dose used (PROTOCOL §2: >= {DOSES.weight_change_recalc_pct} %)."
-    )
+    return _(
+        "Recalculate: weight %(current)s kg differs by %(change)s %% from the %(used)s kg the last dose used "
+        "(PROTOCOL §2: >= %(threshold)s %%)."
+    ) % {
+        "current": current_weight_kg,
+        "change": f"{change:.1f}",
+        "used": weight_used_kg,
+        "threshold": DOSES.weight_change_recalc_pct,
+    }
 
 
 def dose_calculation(
@@ -259,7 +271,7 @@ def dose_calculation(
     if record is None:
         return DoseCalculation(
             None, None, level, dose.mg_per_m2, None, None,
-            "No height and weight recorded: record them to calculate the dose.", "",
+            _("No height and weight recorded: record them to calculate the dose."), "",
         )
     full = dose_mg(dose.mg_per_m2, record.bsa_m2)
     calculated = dose_mg(dose.mg_per_m2, record.bsa_m2, reduction_pct=100 - level)
@@ -288,12 +300,12 @@ def anthropometrics_record(
     locked = require_treatment_open(participant)
     errors = check_treatment_date(measured_on, "measured_on", locked)
     if measured_on and locked.screening_date and measured_on < locked.screening_date and "measured_on" not in errors:
-        errors["measured_on"] = "The measurement date is before screening."
+        errors["measured_on"] = _("The measurement date is before screening.")
     try:
         area = bsa(height_cm, weight_kg, formula=DOSES.bsa_formula)
     except ImplausibleInputError as error:
         field = "height_cm" if error.field == "height_cm" else "weight_kg"
-        errors[field] = str(error).replace(f"{error.field} ", "", 1).capitalize()
+        errors[field] = error.detail
         area = None
     if errors:
         raise ValidationError(errors)
@@ -317,7 +329,10 @@ def _dose_key_errors(participant: Participant, key: DoseKeyTuple) -> PlannedDose
         raise ValidationError(str(error)) from error
     if dose is None:
         agent, phase, cycle, day = key
-        raise ValidationError(f"There is no planned {agent} dose for {phase} cycle {cycle} day {day} in the calendar.")
+        raise ValidationError(
+            _("There is no planned %(agent)s dose for %(phase)s cycle %(cycle)s day %(day)s in the calendar.")
+            % {"agent": agent_word(agent), "phase": phase_word(phase), "cycle": cycle, "day": day}
+        )
     return dose
 
 
@@ -328,10 +343,11 @@ def _toripalimab_hold_errors(state: ToripalimabState, given_on: datetime.date | 
     if not state.blocked or (given_on is not None and started is not None and given_on < started):
         return {}
     if state.discontinued:
-        return {"status": f"Toripalimab was discontinued ({state.summary}; PROTOCOL §3 irAE table): "
-                          "record this dose as not given, with the reason."}  # fmt: skip
-    return {"status": f"Toripalimab is on hold ({state.summary}) until the irAE is back to grade 0-1 "
-                      "(PROTOCOL §3 irAE table): record this dose as not given, with the reason, or delay it."}  # fmt: skip
+        return {"status": _("Toripalimab was discontinued (%(holds)s; PROTOCOL §3 irAE table): "
+                            "record this dose as not given, with the reason.") % {"holds": state.summary}}  # fmt: skip
+    return {"status": _("Toripalimab is on hold (%(holds)s) until the irAE is back to grade 0-1 "
+                        "(PROTOCOL §3 irAE table): record this dose as not given, with the reason, or delay it.")
+                      % {"holds": state.summary}}  # fmt: skip
 
 
 @transaction.atomic
@@ -360,7 +376,7 @@ def dose_administer(
         participant=locked, agent=key[0], phase=key[1], cycle=key[2], day=key[3]
     ).first()
     if existing is not None and expected_version is None:
-        raise ValidationError("This dose is already recorded: open it to correct it.")
+        raise ValidationError(_("This dose is already recorded: open it to correct it."))
     plan = _dose_key_errors(locked, key)
     status = values.get("status") or DoseStatus.GIVEN
     given_on = values.get("given_on")
@@ -375,13 +391,17 @@ def dose_administer(
     state = chemo_state(locked)
     if status == DoseStatus.GIVEN:
         if given_on is None:
-            errors["given_on"] = "Enter the date the dose was given."
+            errors["given_on"] = _("Enter the date the dose was given.")
         errors.update(check_treatment_date(given_on, "given_on", locked))
         if given_on and given_on < locked.planned_treatment_start:
-            errors.setdefault("given_on", f"{given_on:%Y-%m-%d} is before treatment start ({locked.planned_treatment_start:%Y-%m-%d}).")
+            errors.setdefault(
+                "given_on",
+                _("%(date)s is before treatment start (%(start)s).")
+                % {"date": f"{given_on:%Y-%m-%d}", "start": f"{locked.planned_treatment_start:%Y-%m-%d}"},
+            )
     else:
         if not difference_note:
-            errors["difference_note"] = "Say why the dose was not given."
+            errors["difference_note"] = _("Say why the dose was not given.")
         difference_reason = DifferenceReason.OMISSION
 
     calculation = dose_calculation(locked, plan, on=given_on, state=state)
@@ -389,19 +409,26 @@ def dose_administer(
     if status == DoseStatus.GIVEN and is_chemo and existing is None:
         if state.discontinued:
             errors.setdefault(
-                "status", f"Chemotherapy was discontinued ({state.last_decision.rule_reason}); record it as not given."
+                "status",
+                _("Chemotherapy was discontinued (%(reason)s); record it as not given.")
+                % {"reason": state.last_decision.localized_rule_reason},
             )
         elif state.pending is not None:
             errors.setdefault(
                 "status",
-                f"A dose modification ({state.pending.get_recommended_action_display().lower()}) awaits the "
-                f"investigator's decision: it must be confirmed or overridden before chemotherapy is given.",
+                _(
+                    "A dose modification (%(action)s) awaits the investigator's decision: it must be confirmed or "
+                    "overridden before chemotherapy is given."
+                )
+                % {"action": state.pending.get_recommended_action_display().lower()},
             )
         elif state.held_by is not None:
             errors.setdefault(
                 "status",
-                "Chemotherapy is on hold until haematological toxicity is back to grade 0-1: record a toxicity "
-                "review showing recovery first.",
+                _(
+                    "Chemotherapy is on hold until haematological toxicity is back to grade 0-1: record a toxicity "
+                    "review showing recovery first."
+                ),
             )
     newly_given = status == DoseStatus.GIVEN and (existing is None or existing.status != DoseStatus.GIVEN)
     if newly_given and agent == TORIPALIMAB:
@@ -413,40 +440,51 @@ def dose_administer(
     override_reason = (values.get("override_reason") or "").strip()
     if status == DoseStatus.GIVEN:
         if dose_given is None:
-            errors.setdefault("dose_given_mg", "Enter the dose given in mg.")
+            errors.setdefault("dose_given_mg", _("Enter the dose given in mg."))
         elif dose_given < 0:
-            errors.setdefault("dose_given_mg", "A dose cannot be negative.")
+            errors.setdefault("dose_given_mg", _("A dose cannot be negative."))
         elif calculation.calculated_dose_mg is not None:
             if dose_exceeds_tolerance(dose_given, calculation.calculated_dose_mg):
-                limit = DOSES.dose_over_calculation_tolerance_pct
+                params = {
+                    "dose": dose_given,
+                    "limit": DOSES.dose_over_calculation_tolerance_pct,
+                    "calculated": calculation.calculated_dose_mg,
+                }
                 if not user.has_perm("dosing.override_dose_limit"):
                     errors.setdefault(
                         "dose_given_mg",
-                        f"{dose_given} mg is more than {limit} % above the calculated dose of "
-                        f"{calculation.calculated_dose_mg} mg: only an investigator can record it, with a reason.",
+                        _(
+                            "%(dose)s mg is more than %(limit)s %% above the calculated dose of %(calculated)s mg: "
+                            "only an investigator can record it, with a reason."
+                        )
+                        % params,
                     )
                 elif not override_reason:
                     errors.setdefault(
                         "override_reason",
-                        f"{dose_given} mg is more than {limit} % above the calculated dose of "
-                        f"{calculation.calculated_dose_mg} mg: give the reason for the override.",
+                        _(
+                            "%(dose)s mg is more than %(limit)s %% above the calculated dose of %(calculated)s mg: "
+                            "give the reason for the override."
+                        )
+                        % params,
                     )
             elif dose_given != calculation.calculated_dose_mg and not difference_reason:
                 errors.setdefault(
                     "difference_reason",
-                    f"The dose given differs from the calculated {calculation.calculated_dose_mg} mg: say why.",
+                    _("The dose given differs from the calculated %(calculated)s mg: say why.")
+                    % {"calculated": calculation.calculated_dose_mg},
                 )
         if given_on is not None and "given_on" not in errors and not difference_reason:
             outside = dose_window_deviation(replace(plan, given_on=given_on))
             if outside is not None:
-                errors.setdefault("difference_reason", f"{outside.message} Say why.")
+                errors.setdefault("difference_reason", _("%(finding)s Say why.") % {"finding": outside.message})
         if difference_reason == DifferenceReason.OTHER and not difference_note:
-            errors.setdefault("difference_note", "Describe the difference.")
+            errors.setdefault("difference_note", _("Describe the difference."))
         if agent == TORIPALIMAB and not (values.get("lot_number") or "").strip():
-            errors.setdefault("lot_number", "Enter the lot number of the toripalimab vial(s).")
+            errors.setdefault("lot_number", _("Enter the lot number of the toripalimab vial(s)."))
         start, stop = values.get("infusion_start"), values.get("infusion_stop")
         if start and stop and stop < start:
-            errors.setdefault("infusion_stop", "The infusion cannot stop before it starts.")
+            errors.setdefault("infusion_stop", _("The infusion cannot stop before it starts."))
     if errors:
         raise ValidationError(errors)
 
@@ -476,7 +514,9 @@ def dose_administer(
     record.override_reason = override_reason if over else ""
     clinical_record_save(instance=record, user=user, reason=reason, expected_version=expected_version)
     if status == DoseStatus.GIVEN:
-        mark_on_treatment(participant=locked, user=user, started_on=given_on, what=str(record))
+        with translation.override("en"):  # the audit trail's reason is English
+            what = str(record)
+        mark_on_treatment(participant=locked, user=user, started_on=given_on, what=what)
     return record
 
 
@@ -508,20 +548,22 @@ def dose_delay(
     except ScheduleInputError as error:
         raise ValidationError(str(error)) from error
     if plan is None:
-        raise ValidationError("There is no such planned dose in the calendar.")
+        raise ValidationError(_("There is no such planned dose in the calendar."))
     if plan.given_on is not None or locked.doses.filter(
         agent=key[0], phase=key[1], cycle=key[2], day=key[3]
     ).exists():
-        raise ValidationError("This dose is already recorded; a delay can only move a dose not yet given.")
+        raise ValidationError(_("This dose is already recorded; a delay can only move a dose not yet given."))
     errors = {}
     if not reason:
-        errors["reason"] = "Give the reason for the delay (e.g. held for neutropenia)."
+        errors["reason"] = _("Give the reason for the delay (e.g. held for neutropenia).")
     if delayed_to is None:
-        errors["delayed_to"] = "Enter the new date."
+        errors["delayed_to"] = _("Enter the new date.")
     elif delayed_to <= plan.due:
-        errors["delayed_to"] = f"The new date must be after the date the dose is due ({plan.due:%Y-%m-%d})."
+        errors["delayed_to"] = _("The new date must be after the date the dose is due (%(due)s).") % {
+            "due": f"{plan.due:%Y-%m-%d}"
+        }
     elif delayed_to > plan.due + datetime.timedelta(days=180):
-        errors["delayed_to"] = "A delay of more than 180 days is implausible: check the date."
+        errors["delayed_to"] = _("A delay of more than 180 days is implausible: check the date.")
     if errors:
         raise ValidationError(errors)
     record = existing or DoseDelay(

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from core.services import clinical_record_save
 from enrollment.models import Participant
@@ -54,22 +55,28 @@ def dose_modification_review(
         raise ValidationError(errors)
     state = chemo_state(locked)
     if state.discontinued:
-        raise ValidationError("Chemotherapy was discontinued: there is no next dose to review.")
+        raise ValidationError(_("Chemotherapy was discontinued: there is no next dose to review."))
     if state.pending is not None:
         raise ValidationError(
-            f"The review of {state.pending.assessed_on:%Y-%m-%d} still awaits the investigator's decision."
+            _("The review of %(date)s still awaits the investigator's decision.")
+            % {"date": f"{state.pending.assessed_on:%Y-%m-%d}"}
         )
     target = next_chemotherapy_dose(locked)
     if target is None:
-        raise ValidationError("Every chemotherapy dose of the calendar is recorded: there is no next dose to review.")
+        raise ValidationError(
+            _("Every chemotherapy dose of the calendar is recorded: there is no next dose to review.")
+        )
     graded = [(term, int(grade)) for term, grade in toxicities if grade is not None]
     try:
-        decision = chemo_modification(
-            graded,
-            current_level_pct=state.level_pct,
-            haematological_recovered=haematological_recovered,
-            febrile=febrile,
-        )
+        # The reason is stored in English; pages show it in the reader's language
+        # (``DoseModification.localized_rule_reason``).
+        with translation.override("en"):
+            decision = chemo_modification(
+                graded,
+                current_level_pct=state.level_pct,
+                haematological_recovered=haematological_recovered,
+                febrile=febrile,
+            )
     except ToxicityInputError as error:
         raise ValidationError(str(error)) from error
     review = DoseModification(
@@ -108,11 +115,14 @@ def dose_modification_decide(
     """The investigator confirms the recommendation, or overrides it with an action, a level and a
     reason. Only a pending recommendation can be decided; the decision is audited."""
     if not user.has_perm("dosing.decide_dose_modification"):
-        raise ValidationError("Only an investigator can confirm or override a dose modification.")
+        raise ValidationError(_("Only an investigator can confirm or override a dose modification."))
     require_treatment_open(modification.participant)
     modification = DoseModification.objects.select_for_update().get(pk=modification.pk)
     if modification.decision != Decision.PENDING:
-        raise ValidationError(f"This recommendation was already decided ({modification.get_decision_display().lower()}).")
+        raise ValidationError(
+            _("This recommendation was already decided (%(decision)s).")
+            % {"decision": modification.get_decision_display().lower()}
+        )
     reason = (reason or "").strip()
     levels = CHEMO_MODIFICATION.dose_levels_pct
     if confirm:
@@ -125,11 +135,13 @@ def dose_modification_decide(
     else:
         errors = {}
         if action not in ModificationAction.values:
-            errors["action"] = "Choose the action to take instead."
+            errors["action"] = _("Choose the action to take instead.")
         if action != ModificationAction.DISCONTINUE and level_pct not in levels:
-            errors["level_pct"] = f"Choose the dose level: {', '.join(f'{level} %' for level in levels)}."
+            errors["level_pct"] = _("Choose the dose level: %(levels)s.") % {
+                "levels": ", ".join(f"{level} %" for level in levels)
+            }
         if not reason:
-            errors["reason"] = "Give the reason for overriding the protocol's recommendation."
+            errors["reason"] = _("Give the reason for overriding the protocol's recommendation.")
         if errors:
             raise ValidationError(errors)
         modification.decision = Decision.OVERRIDDEN

@@ -12,6 +12,8 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.services import clinical_record_save
 from enrollment.models import Participant
@@ -59,11 +61,11 @@ BRACHY_FIELDS = (
 BRACHY_DOSE_FIELDS = ("hrctv_d90_gy", "bladder_d2cc_gy", "rectum_d2cc_gy", "sigmoid_d2cc_gy")
 
 COURSE_REQUIRED = {
-    "technique": "Choose the EBRT technique.",
-    "prescription_dose_gy": "Enter the prescription dose.",
-    "prescribed_fractions": "Enter the number of prescribed fractions.",
-    "dose_per_fraction_gy": "Enter the dose per fraction.",
-    "start_date": "Enter the date of the first EBRT fraction.",
+    "technique": gettext_lazy("Choose the EBRT technique."),
+    "prescription_dose_gy": gettext_lazy("Enter the prescription dose."),
+    "prescribed_fractions": gettext_lazy("Enter the number of prescribed fractions."),
+    "dose_per_fraction_gy": gettext_lazy("Enter the dose per fraction."),
+    "start_date": gettext_lazy("Enter the date of the first EBRT fraction."),
 }
 COURSE_NON_NEGATIVE = (
     "prescription_dose_gy",
@@ -77,10 +79,10 @@ COURSE_NON_NEGATIVE = (
     "interruption_days",
 )
 BRACHY_REQUIRED = {
-    "number": "Enter the fraction number.",
-    "given_on": "Enter the date of the fraction.",
-    "hrctv_d90_gy": "Enter the HR-CTV D90 of this fraction.",
-    "applicator": "Choose the applicator.",
+    "number": gettext_lazy("Enter the fraction number."),
+    "given_on": gettext_lazy("Enter the date of the fraction."),
+    "hrctv_d90_gy": gettext_lazy("Enter the HR-CTV D90 of this fraction."),
+    "applicator": gettext_lazy("Choose the applicator."),
 }
 
 
@@ -97,14 +99,14 @@ def _field_errors(instance, *, required: Mapping[str, str], non_negative: tuple[
     errors: dict[str, list[str]] = {}
     missing = [name for name in required if getattr(instance, name) in (None, "")]
     for name in missing:
-        _add(errors, name, required[name])
+        _add(errors, name, str(required[name]))
     try:
         instance.clean_fields(exclude=[*missing, "participant", "recorded_by"])
     except ValidationError as error:
         for name, messages in error.message_dict.items():
             raw = _as_decimal(getattr(instance, name)) if name in non_negative else None
             if raw is not None and raw < 0:
-                messages = ["A dose cannot be negative." if name.endswith("_gy") else "The value cannot be negative."]
+                messages = [_("A dose cannot be negative.") if name.endswith("_gy") else _("The value cannot be negative.")]
             errors.setdefault(name, []).extend(messages)
     return errors
 
@@ -137,25 +139,32 @@ def _course_errors(course: RadiotherapyCourse, participant: Participant) -> dict
 
     if course.technique not in (None, "") and course.technique not in RADIOTHERAPY.ebrt_techniques:
         errors["technique"] = [
-            f"{course.technique!s} is not an EBRT technique of the protocol: choose one of "
-            f"{', '.join(RADIOTHERAPY.ebrt_techniques)} (PROTOCOL §2)."
+            _("%(technique)s is not an EBRT technique of the protocol: choose one of %(techniques)s (PROTOCOL §2).")
+            % {"technique": course.technique, "techniques": ", ".join(RADIOTHERAPY.ebrt_techniques)}
         ]
 
-    for name, label in (
-        ("prescription_dose_gy", "The prescription dose"),
-        ("dose_per_fraction_gy", "The dose per fraction"),
+    for name, message in (
+        ("prescription_dose_gy", _("The prescription dose must be above 0 Gy.")),
+        ("dose_per_fraction_gy", _("The dose per fraction must be above 0 Gy.")),
     ):
         if ok(name) and getattr(course, name) <= 0:
-            _add(errors, name, f"{label} must be above 0 Gy.")
+            _add(errors, name, message)
     if all(ok(n) for n in ("prescription_dose_gy", "prescribed_fractions", "dose_per_fraction_gy")):
         expected = course.prescribed_fractions * course.dose_per_fraction_gy
         if abs(course.prescription_dose_gy - expected) > DOSE_CONSISTENCY_TOLERANCE_GY:
             _add(
                 errors,
                 "prescription_dose_gy",
-                f"{course.prescribed_fractions} fractions of {_gy(course.dose_per_fraction_gy)} make "
-                f"{_gy(expected)}, not {_gy(course.prescription_dose_gy)}: correct the prescription dose, "
-                "the number of fractions or the dose per fraction.",
+                _(
+                    "%(fractions)s fractions of %(per_fraction)s make %(expected)s, not %(total)s: correct the "
+                    "prescription dose, the number of fractions or the dose per fraction."
+                )
+                % {
+                    "fractions": course.prescribed_fractions,
+                    "per_fraction": _gy(course.dose_per_fraction_gy),
+                    "expected": _gy(expected),
+                    "total": _gy(course.prescription_dose_gy),
+                },
             )
 
     sib_total, sib_per_fraction = course.sib_dose_gy, course.sib_dose_per_fraction_gy
@@ -164,13 +173,13 @@ def _course_errors(course: RadiotherapyCourse, participant: Participant) -> dict
             _add(
                 errors,
                 "sib_dose_per_fraction_gy",
-                "Enter the SIB dose per fraction too, or leave both SIB doses blank.",
+                _("Enter the SIB dose per fraction too, or leave both SIB doses blank."),
             )
         elif sib_total is None and sib_per_fraction is not None:
-            _add(errors, "sib_dose_gy", "Enter the SIB total dose too, or leave both SIB doses blank.")
+            _add(errors, "sib_dose_gy", _("Enter the SIB total dose too, or leave both SIB doses blank."))
         elif sib_total is not None and sib_per_fraction is not None:
             if sib_total <= 0 or sib_per_fraction <= 0:
-                _add(errors, "sib_dose_gy", "SIB doses must be above 0 Gy (leave both blank without a boost).")
+                _add(errors, "sib_dose_gy", _("SIB doses must be above 0 Gy (leave both blank without a boost)."))
             elif ok("prescribed_fractions"):
                 # A simultaneous boost is given in the same fractions as the course.
                 expected = course.prescribed_fractions * sib_per_fraction
@@ -178,9 +187,16 @@ def _course_errors(course: RadiotherapyCourse, participant: Participant) -> dict
                     _add(
                         errors,
                         "sib_dose_gy",
-                        f"A simultaneous boost is given in the course's {course.prescribed_fractions} fractions: "
-                        f"{course.prescribed_fractions} x {_gy(sib_per_fraction)} = {_gy(expected)}, "
-                        f"not {_gy(sib_total)}.",
+                        _(
+                            "A simultaneous boost is given in the course's %(fractions)s fractions: "
+                            "%(fractions)s x %(per_fraction)s = %(expected)s, not %(total)s."
+                        )
+                        % {
+                            "fractions": course.prescribed_fractions,
+                            "per_fraction": _gy(sib_per_fraction),
+                            "expected": _gy(expected),
+                            "total": _gy(sib_total),
+                        },
                     )
 
     for name in ("start_date", "end_date"):
@@ -191,8 +207,8 @@ def _course_errors(course: RadiotherapyCourse, participant: Participant) -> dict
         _add(
             errors,
             "end_date",
-            f"The last EBRT fraction ({course.end_date:%Y-%m-%d}) cannot be before the first "
-            f"({course.start_date:%Y-%m-%d}).",
+            _("The last EBRT fraction (%(last)s) cannot be before the first (%(first)s).")
+            % {"last": f"{course.end_date:%Y-%m-%d}", "first": f"{course.start_date:%Y-%m-%d}"},
         )
     if ok("start_date") and "start_date" not in errors:
         first_brachy = (
@@ -202,8 +218,8 @@ def _course_errors(course: RadiotherapyCourse, participant: Participant) -> dict
             _add(
                 errors,
                 "start_date",
-                f"Brachytherapy fraction {first_brachy.number} was given on {first_brachy.given_on:%Y-%m-%d}, "
-                "before this first EBRT fraction.",
+                _("Brachytherapy fraction %(number)s was given on %(date)s, before this first EBRT fraction.")
+                % {"number": first_brachy.number, "date": f"{first_brachy.given_on:%Y-%m-%d}"},
             )
 
     if "fractions_delivered" not in errors and course.fractions_delivered is not None:
@@ -211,16 +227,19 @@ def _course_errors(course: RadiotherapyCourse, participant: Participant) -> dict
             _add(
                 errors,
                 "fractions_delivered",
-                f"{course.fractions_delivered} fractions is implausible (at most {MAX_FRACTIONS_DELIVERED}).",
+                _("%(fractions)s fractions is implausible (at most %(maximum)s).")
+                % {"fractions": course.fractions_delivered, "maximum": MAX_FRACTIONS_DELIVERED},
             )
         elif course.end_date is not None and course.fractions_delivered < 1:
-            _add(errors, "fractions_delivered", "With a last EBRT fraction date, at least 1 fraction was delivered.")
+            _add(
+                errors, "fractions_delivered", _("With a last EBRT fraction date, at least 1 fraction was delivered.")
+            )
 
     if course.interruption_days and not (course.interruption_reason or "").strip():
-        _add(errors, "interruption_reason", "Give the reason for the interruption.")
+        _add(errors, "interruption_reason", _("Give the reason for the interruption."))
 
     if course.completed and course.end_date is None and "end_date" not in errors:
-        _add(errors, "end_date", "Enter the date of the last EBRT fraction before marking radiotherapy complete.")
+        _add(errors, "end_date", _("Enter the date of the last EBRT fraction before marking radiotherapy complete."))
     return errors
 
 
@@ -270,8 +289,11 @@ def _brachy_errors(fraction: BrachytherapyFraction, participant: Participant) ->
             _add(
                 errors,
                 "number",
-                f"Fraction {fraction.number} is already recorded (given on {taken.given_on:%Y-%m-%d}): "
-                "correct that record instead, or enter the right fraction number.",
+                _(
+                    "Fraction %(number)s is already recorded (given on %(date)s): correct that record instead, "
+                    "or enter the right fraction number."
+                )
+                % {"number": fraction.number, "date": f"{taken.given_on:%Y-%m-%d}"},
             )
 
     for name in BRACHY_DOSE_FIELDS:
@@ -282,9 +304,15 @@ def _brachy_errors(fraction: BrachytherapyFraction, participant: Participant) ->
             _add(
                 errors,
                 name,
-                f"{_gy(dose)} in one brachytherapy fraction is implausible (above "
-                f"{MAX_BRACHY_FRACTION_DOSE_GY} Gy; the protocol plans {RADIOTHERAPY.brachy_dose_per_fraction_gy:g} Gy): "
-                "check the value and its unit.",
+                _(
+                    "%(dose)s in one brachytherapy fraction is implausible (above %(maximum)s Gy; the protocol "
+                    "plans %(planned)s Gy): check the value and its unit."
+                )
+                % {
+                    "dose": _gy(dose),
+                    "maximum": MAX_BRACHY_FRACTION_DOSE_GY,
+                    "planned": f"{RADIOTHERAPY.brachy_dose_per_fraction_gy:g}",
+                },
             )
 
     if "given_on" not in errors and fraction.given_on is not None:
@@ -295,7 +323,8 @@ def _brachy_errors(fraction: BrachytherapyFraction, participant: Participant) ->
             _add(
                 errors,
                 "given_on",
-                f"{fraction.given_on:%Y-%m-%d} is before the first EBRT fraction ({course.start_date:%Y-%m-%d}).",
+                _("%(date)s is before the first EBRT fraction (%(first)s).")
+                % {"date": f"{fraction.given_on:%Y-%m-%d}", "first": f"{course.start_date:%Y-%m-%d}"},
             )
         if "given_on" not in errors and "number" not in errors and fraction.number is not None:
             _order_errors(errors, fraction, participant)
@@ -310,8 +339,8 @@ def _order_errors(errors: dict[str, list[str]], fraction: BrachytherapyFraction,
         _add(
             errors,
             "given_on",
-            f"Fraction {earlier.number} was given on {earlier.given_on:%Y-%m-%d}, after this date; "
-            f"fraction {fraction.number} cannot be earlier.",
+            _("Fraction %(other)s was given on %(date)s, after this date; fraction %(number)s cannot be earlier.")
+            % {"other": earlier.number, "date": f"{earlier.given_on:%Y-%m-%d}", "number": fraction.number},
         )
         return
     later = others.filter(number__gt=fraction.number, given_on__lt=fraction.given_on).order_by("number").first()
@@ -319,8 +348,8 @@ def _order_errors(errors: dict[str, list[str]], fraction: BrachytherapyFraction,
         _add(
             errors,
             "given_on",
-            f"Fraction {later.number} was given on {later.given_on:%Y-%m-%d}, before this date; "
-            f"fraction {fraction.number} cannot be later.",
+            _("Fraction %(other)s was given on %(date)s, before this date; fraction %(number)s cannot be later.")
+            % {"other": later.number, "date": f"{later.given_on:%Y-%m-%d}", "number": fraction.number},
         )
 
 
@@ -345,13 +374,13 @@ def brachytherapy_fraction_save(
     else:
         fraction = BrachytherapyFraction.objects.filter(pk=instance.pk, participant=locked).first()
         if fraction is None:
-            raise ValidationError("This brachytherapy fraction does not belong to this participant.")
+            raise ValidationError(_("This brachytherapy fraction does not belong to this participant."))
     _apply(fraction, values, BRACHY_FIELDS)
     errors = _brachy_errors(fraction, locked)
     if errors:
         raise ValidationError(errors)
     clinical_record_save(instance=fraction, user=user, reason=reason, expected_version=expected_version)
-    mark_on_treatment(
+    mark_on_treatment(  # the audit trail's reason is English
         participant=locked, user=user, started_on=fraction.given_on, what=f"brachytherapy fraction {fraction.number}"
     )
     return fraction

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
 
 from core.exceptions import StaleRecordError
 from core.forms import add_service_errors
@@ -37,7 +38,9 @@ def _form_page(request, participant, form, title, submit, *, intro="", extra=Non
 def treatment_calendar(request, pk):
     participant = get_object_or_404(Participant, pk=pk)
     if participant.planned_treatment_start is None:
-        messages.info(request, "The treatment calendar starts once the participant is enrolled with a treatment start date.")
+        messages.info(
+            request, _("The treatment calendar starts once the participant is enrolled with a treatment start date.")
+        )
         return redirect("enrollment:participant_detail", pk=participant.pk)
     calendar = calendar_selectors.treatment_calendar(participant, today=timezone.localdate())
     return render(request, "dosing/treatment_calendar.html", {"participant": participant, "calendar": calendar})
@@ -71,11 +74,11 @@ def _anthropometrics_form(request, participant, record):
         except (ValidationError, StaleRecordError) as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Height and weight saved.")
+            messages.success(request, _("Height and weight saved."))
             return _calendar_redirect(participant)
     return _form_page(
-        request, participant, form, "Correct height and weight" if editing else "Record height and weight",
-        "Save", intro="The body-surface area is calculated by the Mosteller formula (PROTOCOL §2).",
+        request, participant, form, _("Correct height and weight") if editing else _("Record height and weight"),
+        _("Save"), intro=_("The body-surface area is calculated by the Mosteller formula (PROTOCOL §2)."),
     )
 
 
@@ -117,15 +120,19 @@ def dose_record(request, pk, agent, phase, cycle, day):
     editing = record is not None
     needed = "dosing.change_doseadministration" if editing else "dosing.add_doseadministration"
     if not request.user.has_perm(needed):
-        raise PermissionDenied("You cannot record doses.")
+        raise PermissionDenied(_("You cannot record doses."))
     state = dose_services.chemo_state(participant)
     calculation = dose_services.dose_calculation(participant, plan, state=state)
     if agent == Agent.TORIPALIMAB and request.method == "GET" and not (editing and record.status == "given"):
         tori = dose_services.toripalimab_state(participant)
         if tori.blocked:
-            what = "discontinued" if tori.discontinued else "on hold until the irAE is back to grade 0-1"
-            messages.warning(request, f"Toripalimab is {what} ({tori.summary}; PROTOCOL §3): record this dose as not "
-                                      "given, with the reason.")  # fmt: skip
+            if tori.discontinued:
+                warning = _("Toripalimab is discontinued (%(holds)s; PROTOCOL §3): record this dose as not given, "
+                            "with the reason.")  # fmt: skip
+            else:
+                warning = _("Toripalimab is on hold until the irAE is back to grade 0-1 (%(holds)s; PROTOCOL §3): "
+                            "record this dose as not given, with the reason.")  # fmt: skip
+            messages.warning(request, warning % {"holds": tori.summary})
     if editing:
         initial = {
             name: getattr(record, name)
@@ -154,7 +161,7 @@ def dose_record(request, pk, agent, phase, cycle, day):
         except (ValidationError, StaleRecordError) as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Dose recorded.")
+            messages.success(request, _("Dose recorded."))
             return _calendar_redirect(participant)
     pending = state.pending if state.pending and state.pending.target_key == key else None
     return render(request, "dosing/dose_form.html", {
@@ -179,7 +186,7 @@ def dose_delay(request, pk, agent, phase, cycle, day):
     plan = _planned_or_404(participant, key)
     existing = DoseDelay.objects.filter(participant=participant, agent=agent, phase=phase, cycle=cycle, day=day).first()
     if existing is not None and not request.user.has_perm("dosing.change_dosedelay"):
-        raise PermissionDenied("You cannot change delays.")
+        raise PermissionDenied(_("You cannot change delays."))
     initial = (
         {"delayed_to": existing.delayed_to, "reason": existing.reason}
         if existing else {"delayed_to": plan.due + datetime.timedelta(days=7)}
@@ -200,14 +207,18 @@ def dose_delay(request, pk, agent, phase, cycle, day):
         except (ValidationError, StaleRecordError) as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Delay recorded: later dates moved.")
+            messages.success(request, _("Delay recorded: later dates moved."))
             return _calendar_redirect(participant)
-    label = f"{Agent(agent).label}, {calendar_selectors.cycle_label(plan).lower()} ({Phase(phase).label.lower()})"
+    title = _("Delay %(agent)s, %(cycle)s (%(phase)s)") % {
+        "agent": Agent(agent).label,
+        "cycle": str(calendar_selectors.cycle_label(plan)).lower(),
+        "phase": Phase(phase).label.lower(),
+    }
     return _form_page(
-        request, participant, form, f"Delay {label}", "Delay the dose",
-        intro=(f"Due {plan.due:%Y-%m-%d}. Doses planned for the same day move with it, and every later date "
-               f"that follows from it moves by the same amount (PROTOCOL §2)."),
-    )
+        request, participant, form, title, _("Delay the dose"),
+        intro=_("Due %(due)s. Doses planned for the same day move with it, and every later date that follows "
+                "from it moves by the same amount (PROTOCOL §2).") % {"due": f"{plan.due:%Y-%m-%d}"},
+    )  # fmt: skip
 
 
 @permission_required("dosing.add_dosemodification", raise_exception=True)
@@ -237,12 +248,28 @@ def modification_create(request, pk):
             febrile = febrile_neutropenia_in_window(participant, since=since, until=today)
             prefill = ToxicityReviewForm.initial_from_grades(grades, febrile=febrile)
             initial.update(prefill)
-            origin = "the last chemotherapy dose given" if last_given else "the treatment start"
-            found = "Grades pre-filled from" if prefill else "No graded toxicity found in"
-            prefill_note = (
-                f"{found} the lab results and adverse events recorded from {since:%Y-%m-%d} ({origin}) "
-                f"to {today:%Y-%m-%d}: check every grade against the patient before saving."
-            )
+            dates = {"since": f"{since:%Y-%m-%d}", "today": f"{today:%Y-%m-%d}"}
+            if prefill and last_given:
+                prefill_note = _(
+                    "Grades pre-filled from the lab results and adverse events recorded from %(since)s (the last "
+                    "chemotherapy dose given) to %(today)s: check every grade against the patient before saving."
+                )
+            elif prefill:
+                prefill_note = _(
+                    "Grades pre-filled from the lab results and adverse events recorded from %(since)s (the "
+                    "treatment start) to %(today)s: check every grade against the patient before saving."
+                )
+            elif last_given:
+                prefill_note = _(
+                    "No graded toxicity found in the lab results and adverse events recorded from %(since)s (the "
+                    "last chemotherapy dose given) to %(today)s: check every grade against the patient before saving."
+                )
+            else:
+                prefill_note = _(
+                    "No graded toxicity found in the lab results and adverse events recorded from %(since)s (the "
+                    "treatment start) to %(today)s: check every grade against the patient before saving."
+                )
+            prefill_note %= dates
     form = ToxicityReviewForm(request.POST or None, initial=initial, prefill_note=prefill_note)
     if request.method == "POST" and form.is_valid():
         try:
@@ -257,16 +284,23 @@ def modification_create(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            reason = {"reason": review.localized_rule_reason}
             if review.decision == Decision.PENDING:
-                messages.warning(request, f"Recommendation: {review.rule_reason} It awaits the investigator's decision.")
+                messages.warning(request, _("Recommendation: %(reason)s It awaits the investigator's decision.") % reason)
             else:
-                messages.success(request, f"Toxicity review saved. {review.rule_reason}")
+                messages.success(request, _("Toxicity review saved. %(reason)s") % reason)
             return _calendar_redirect(participant)
-    intro = "Worst CTCAE v5.0 grades since the last cycle. The PROTOCOL §3 rule recommends the next chemotherapy dose."
+    intro = _("Worst CTCAE v5.0 grades since the last cycle. The PROTOCOL §3 rule recommends the next chemotherapy dose.")
     if next_dose is not None:
-        intro += (f" Next chemotherapy dose: {Agent(next_dose.agent).label}, "
-                  f"{calendar_selectors.cycle_label(next_dose).lower()}, due {next_dose.due:%Y-%m-%d}.")
-    return _form_page(request, participant, form, "Chemotherapy toxicity review", "Save and recommend", intro=intro)
+        intro = _("%(intro)s Next chemotherapy dose: %(agent)s, %(cycle)s, due %(due)s.") % {
+            "intro": intro,
+            "agent": Agent(next_dose.agent).label,
+            "cycle": str(calendar_selectors.cycle_label(next_dose)).lower(),
+            "due": f"{next_dose.due:%Y-%m-%d}",
+        }
+    return _form_page(
+        request, participant, form, _("Chemotherapy toxicity review"), _("Save and recommend"), intro=intro
+    )
 
 
 @permission_required("dosing.decide_dose_modification", raise_exception=True)
@@ -288,7 +322,7 @@ def modification_decide(request, pk, record_pk):
         except (ValidationError, StaleRecordError) as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Decision recorded.")
+            messages.success(request, _("Decision recorded."))
             return _calendar_redirect(participant)
     return render(request, "dosing/decision_form.html", {"participant": participant, "form": form, "review": review})
 

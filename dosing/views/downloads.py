@@ -1,11 +1,17 @@
 """CSV downloads of the treatment list pages: a participant's treatment calendar and brachytherapy
 fractions, the study-wide doses due and protocol deviations. Each streams what its page shows (same
-filters), pseudonymised (study number, never initials), ISO dates, units in the column names."""
+filters), pseudonymised (study number, never initials), ISO dates, units in the column names.
+
+The contents are English whatever the user's language (data for statisticians): the selectors run,
+and the rows are written while the response streams, under ``translation.override("en")``."""
+
+import functools
+from collections.abc import Callable, Iterator
 
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.csv_stream import csv_response
 from enrollment.models import Participant
@@ -25,6 +31,17 @@ def _stamp() -> str:
 
 def _iso(day) -> str:
     return day.isoformat() if day is not None else ""
+
+
+def _in_english(rows: Callable[[], Iterator[list]]) -> Callable[[], Iterator[list]]:
+    """Produce ``rows`` in English: labels that are still lazy are resolved as each row is written."""
+
+    @functools.wraps(rows)
+    def english() -> Iterator[list]:
+        with translation.override("en"):
+            yield from rows()
+
+    return english
 
 
 def _yes_no(value) -> str:
@@ -66,8 +83,10 @@ def treatment_calendar_csv(request, pk):
     participant = get_object_or_404(Participant, pk=pk)
     if participant.planned_treatment_start is None:
         raise Http404("The treatment calendar starts once the participant is enrolled with a treatment start date.")
-    calendar = calendar_selectors.treatment_calendar(participant, today=timezone.localdate())
+    with translation.override("en"):
+        calendar = calendar_selectors.treatment_calendar(participant, today=timezone.localdate())
 
+    @_in_english
     def rows():
         for block in calendar.phases:
             for row in block.rows:
@@ -93,10 +112,12 @@ DUE_COLUMNS = [
 @permission_required("dosing.view_doseadministration", raise_exception=True)
 def doses_due_csv(request):
     start, end = _week_bounds(request.GET.get("week", ""))
-    this_week, overdue = calendar_selectors.doses_due(
-        start=start, end=end, today=timezone.localdate(), user=request.user
-    )
+    with translation.override("en"):
+        this_week, overdue = calendar_selectors.doses_due(
+            start=start, end=end, today=timezone.localdate(), user=request.user
+        )
 
+    @_in_english
     def rows():
         for section, items in (("Overdue and not recorded", overdue), ("Due this week", this_week)):
             for item in items:
@@ -113,8 +134,10 @@ def doses_due_csv(request):
 
 @permission_required("dosing.view_doseadministration", raise_exception=True)
 def deviations_csv(request):
-    found = calendar_selectors.study_deviations(today=timezone.localdate(), user=request.user)
+    with translation.override("en"):
+        found = calendar_selectors.study_deviations(today=timezone.localdate(), user=request.user)
 
+    @_in_english
     def rows():
         for item in found:
             for deviation in item.deviations:
@@ -138,8 +161,10 @@ def _eqd2(value: float | None) -> str:
 def radiotherapy_csv(request, pk):
     """The brachytherapy fractions table of the radiotherapy page, with the EQD2 of each dose."""
     participant = get_object_or_404(Participant, pk=pk)
-    summary = rt_selectors.radiotherapy_summary(participant)
+    with translation.override("en"):
+        summary = rt_selectors.radiotherapy_summary(participant)
 
+    @_in_english
     def rows():
         for row in summary.fraction_rows:
             fraction = row.fraction

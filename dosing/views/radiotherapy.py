@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.exceptions import StaleRecordError
 from core.forms import add_service_errors
@@ -28,7 +29,7 @@ def _form_page(request, participant, form, title, *, intro="", closed_reason=Non
         "participant": participant,
         "form": form,
         "title": title,
-        "submit": "Save",
+        "submit": _("Save"),
         "intro": intro,
         "closed_reason": closed_reason,
         "cancel_url": reverse("dosing:radiotherapy", args=[participant.pk]),
@@ -62,7 +63,7 @@ def radiotherapy_course(request, pk):
     editing = course is not None
     needed = "dosing.change_radiotherapycourse" if editing else "dosing.add_radiotherapycourse"
     if not request.user.has_perm(needed):
-        raise PermissionDenied("You cannot record the radiotherapy course.")
+        raise PermissionDenied(_("You cannot record the radiotherapy course."))
     if editing:
         initial = {name: getattr(course, name) for name in RadiotherapyCourseForm.VALUE_FIELDS}
     else:
@@ -87,14 +88,14 @@ def radiotherapy_course(request, pk):
             except (ValidationError, StaleRecordError) as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, "EBRT course saved.")
+                messages.success(request, _("EBRT course saved."))
                 return _radiotherapy_redirect(participant)
     return _form_page(
         request,
         participant,
         form,
-        "Edit EBRT course" if editing else "Record EBRT course",
-        intro=(
+        _("Edit EBRT course") if editing else _("Record EBRT course"),
+        intro=_(
             "External-beam radiotherapy as prescribed and delivered (PROTOCOL §2). Doses outside the "
             "protocol's ranges are saved and listed as deviations."
         ),
@@ -129,15 +130,18 @@ def _brachy_form(request, participant, record):
             except (ValidationError, StaleRecordError) as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, f"Brachytherapy fraction {fraction.number} saved.")
+                messages.success(request, _("Brachytherapy fraction %(number)s saved.") % {"number": fraction.number})
                 return _radiotherapy_redirect(participant)
-    title = f"Correct brachytherapy fraction {record.number}" if editing else "Record brachytherapy fraction"
+    if editing:
+        title = _("Correct brachytherapy fraction %(number)s") % {"number": record.number}
+    else:
+        title = _("Record brachytherapy fraction")
     return _form_page(
         request,
         participant,
         form,
         title,
-        intro="Physical doses of this fraction's plan; the EQD2 is calculated (PROTOCOL §2).",
+        intro=_("Physical doses of this fraction's plan; the EQD2 is calculated (PROTOCOL §2)."),
         closed_reason=closed_reason,
     )
 
