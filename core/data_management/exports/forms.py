@@ -14,17 +14,22 @@ Cells follow ``columns.cell`` (ISO 8601 dates, 1/0 for yes/no) and units are in 
 (``columns.column_name``).
 """
 
+import csv
+import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from django.contrib.auth import get_user_model
-from django.db import models
+from django.db import connection, models
 from django.db.models import F
+from django.utils import timezone, translation
 
 from core.crf import crf_models, form_label, is_crf_model
 from core.csv_stream import CHUNK_SIZE
 from enrollment.rules.eligibility import age_in_years
 
+from . import copy_sql
 from .columns import (
     STUDY_NUMBER_COLUMN,
     Column,
@@ -53,6 +58,8 @@ def form_file_name(model: type[models.Model]) -> str:
 class _Output:
     column: Column
     value: Callable[[dict], object]
+    # The same cell as a PostgreSQL text expression (``copy_sql``), or None when it has none.
+    sql: Callable[["copy_sql.SqlBuilder"], str] | None = None
 
 
 class _ReferenceLabels:
@@ -66,23 +73,52 @@ class _ReferenceLabels:
     def __call__(self, pk) -> str:
         if pk is None:
             return ""
+        return self.all().get(pk, "")
+
+    def all(self) -> dict:
         if self._names is None:
             self._names = {obj.pk: str(obj) for obj in self.model.objects.iterator(chunk_size=CHUNK_SIZE)}
-        return self._names.get(pk, "")
+        return self._names
 
 
-def _get(key: str) -> Callable[[dict], object]:
-    return lambda record: record[key]
+def _converter(field: models.Field | None) -> Callable[[object], str]:
+    """How one field's non-empty values are written, chosen once per column (the same text as
+    ``columns.cell``, without testing each value's type: the export writes millions of cells)."""
+    if field is None:
+        return cell
+    if isinstance(field, models.BooleanField):
+        return lambda value: "1" if value else "0"
+    if isinstance(field, models.DateTimeField):
+        zone = timezone.get_current_timezone()
+        return lambda value: (value.astimezone(zone) if value.tzinfo is not None else value).isoformat()
+    if isinstance(field, models.DateField | models.TimeField):
+        return lambda value: value.isoformat()
+    if isinstance(field, models.DecimalField):
+        return lambda value: format(value, "f")
+    if isinstance(field, models.CharField | models.TextField | models.IntegerField | models.AutoField | models.ForeignKey):
+        return str
+    return cell
+
+
+def _get(key: str, field: models.Field | None = None) -> Callable[[dict], str]:
+    """The cell of ``key`` in a record: "" when empty, else the field's text."""
+    convert = _converter(field)
+
+    def value(record: dict) -> str:
+        found = record[key]
+        return "" if found is None else convert(found)
+
+    return value
 
 
 def _choice_label(key: str, field: models.Field) -> Callable[[dict], object]:
     labels = {code: str(label) for code, label in field.flatchoices}
-    return lambda record: "" if record[key] in (None, "") else labels.get(record[key], record[key])
+    return lambda record: "" if record[key] in (None, "") else labels.get(record[key], str(record[key]))
 
 
-def _age(record: dict) -> int | None:
+def _age(record: dict) -> str:
     born, screened = (record[name] for name in _AGE_FROM)
-    return age_in_years(born, screened) if born and screened else None
+    return str(age_in_years(born, screened)) if born and screened else ""
 
 
 class FormTable:
@@ -112,13 +148,49 @@ class FormTable:
     def rows(self) -> Iterator[list[str]]:
         """One list of cells per record, in primary-key order, read ``CHUNK_SIZE`` records at a time."""
         records = self.model.objects.order_by("pk").values(*self._keys, **self._annotations)
+        values = [output.value for output in self._outputs]  # each gives the cell's text
         for record in records.iterator(chunk_size=CHUNK_SIZE):
-            yield [cell(output.value(record)) for output in self._outputs]
+            yield [value(record) for value in values]
+
+    def write_csv(self, out: BinaryIO, *, on_rows: Callable[[int], None] | None = None) -> int:
+        """Write the header and every row as UTF-8 CSV to ``out``; the number of rows. On PostgreSQL
+        the database writes the rows itself (``COPY (SELECT ...) TO STDOUT WITH CSV``, every cell
+        formatted in SQL exactly as ``rows`` formats it); elsewhere ``rows`` is streamed through
+        Python's csv writer. ``on_rows(n)`` is told of rows as they are written."""
+        header = io.StringIO()
+        csv.writer(header, lineterminator="\n").writerow(self.header)
+        out.write(header.getvalue().encode())
+        statement = self.copy_statement() if connection.vendor == "postgresql" else None
+        if statement is not None:
+            count = copy_sql.copy_to(statement, out)
+            if on_rows is not None:
+                on_rows(count)
+            return count
+        text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+        writer = csv.writer(text, lineterminator="\n")
+        count = 0
+        try:
+            for row in self.rows():
+                writer.writerow(row)
+                count += 1
+                if on_rows is not None:
+                    on_rows(1)
+        finally:
+            text.detach()
+        return count
+
+    def copy_statement(self) -> "copy_sql.CopyStatement | None":
+        """The SELECT giving ``rows`` as text in PostgreSQL, or None when a column has no SQL form."""
+        if any(output.sql is None for output in self._outputs):
+            return None
+        builder = copy_sql.SqlBuilder(self.model)
+        expressions = [output.sql(builder) for output in self._outputs]
+        return builder.statement(expressions)
 
     # --- building the columns ---------------------------------------------------------------------
 
-    def _add(self, column: Column, value: Callable[[dict], object]) -> None:
-        self._outputs.append(_Output(column, value))
+    def _add(self, column: Column, value: Callable[[dict], object], sql=None) -> None:
+        self._outputs.append(_Output(column, value, sql))
 
     def _annotate(self, name: str, expression) -> str:
         key = f"export_{name}"
@@ -131,22 +203,28 @@ class FormTable:
         return key
 
     def _build(self) -> None:
+        # Labels of codes in English, whoever asks: the export is data, not a page.
+        with translation.override("en"):
+            self._build_columns()
+
+    def _build_columns(self) -> None:
         withheld = withheld_fields(self.model, identified=self.identified)
         lookup = self.model.audit_participant_lookup
         field_names = {field.name for field in self.model._meta.concrete_fields}
         for field in self.model._meta.concrete_fields:
             if field.primary_key:
-                self._add(Column("id", f"{self.form} record id", "id"), _get(self._fetch(field.attname)))
+                self._add(Column("id", f"{self.form} record id", "id"), _get(self._fetch(field.attname), field),
+                          copy_sql.field_text(field))  # fmt: skip
                 if lookup and lookup != "id":
                     key = self._annotate("study_number", participant_number(lookup))
-                    self._add(STUDY_NUMBER_COLUMN, _get(key))
+                    self._add(STUDY_NUMBER_COLUMN, _get(key, models.CharField()), copy_sql.study_number(lookup))
                 continue
             if field.name not in withheld:
                 self._add_field(field)
             if field.name == _AGE_FROM[0] and set(_AGE_FROM) <= field_names:
                 for name in _AGE_FROM:
                     self._fetch(name)
-                self._add(AGE_COLUMN, _age)
+                self._add(AGE_COLUMN, _age, copy_sql.completed_years(*_AGE_FROM))
 
     def _add_field(self, field: models.Field) -> None:
         label = field_label(field)
@@ -157,27 +235,33 @@ class FormTable:
         name = column_name(field)
         self._add(
             Column(name, label, value_type(field), unit_of(field), allowed_values(field), field_description(field)),
-            _get(key),
+            _get(key, field),
+            copy_sql.field_text(field),
         )
         if field.choices:
-            self._add(Column(f"{name}_label", f"{label} (label of the code)", "text"), _choice_label(key, field))
+            labels = {code: str(label) for code, label in field.flatchoices}
+            self._add(Column(f"{name}_label", f"{label} (label of the code)", "text"), _choice_label(key, field),
+                      copy_sql.choice_label(field, labels))  # fmt: skip
 
     def _add_relation(self, field: models.Field, label: str) -> None:
         related = field.related_model
         if related is get_user_model():
             key = self._annotate(f"{field.name}_username", F(f"{field.name}__username"))
-            self._add(Column(field.name, f"{label} (username)", "text"), _get(key))
+            self._add(Column(field.name, f"{label} (username)", "text"), _get(key, models.CharField()),
+                      copy_sql.username(field))  # fmt: skip
             return
         key = self._fetch(field.attname)
         if is_crf_model(related):
             target = form_file_name(related)
-            self._add(Column(field.attname, f"{label} (record id in {target})", "id"), _get(key))
+            self._add(Column(field.attname, f"{label} (record id in {target})", "id"), _get(key, field),
+                      copy_sql.field_text(field))  # fmt: skip
             return
-        self._add(Column(field.attname, f"{label} (record id)", "id"), _get(key))
+        self._add(Column(field.attname, f"{label} (record id)", "id"), _get(key, field), copy_sql.field_text(field))
         names = _ReferenceLabels(related)
         self._add(
             Column(f"{field.name}_label", f"{label} (name)", "text"),
             lambda record: names(record[key]),
+            copy_sql.reference_label(field, names.all),
         )
 
 

@@ -10,6 +10,9 @@ README.txt), and the export jobs that run it in a Celery worker with their progr
 - Audit: requesting an export, its result (written or failed) and every download are history rows of
   the ``ExportJob`` (who, when, why); progress updates are saved without history so the audit trail
   keeps only those steps.
+- English: the files are data for statisticians, the same whatever the language of the person who
+  asked (``study_export_write`` runs in English). The job's progress steps are stored in English
+  too; the export page shows them in the reader's language (``selectors.step_label``).
 """
 
 import csv
@@ -27,7 +30,9 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from core.models import ExportJob, ExportStatus
 
@@ -40,9 +45,21 @@ SDTM_MODULE = "core.data_management.exports.sdtm"
 README_FILE = "README.txt"
 REPORT_EVERY = 1000  # progress is saved at most once per this many rows read (and at each file)
 
-IDENTIFIED_REFUSED = (
+IDENTIFIED_REFUSED = gettext_lazy(
     "Identified exports (with initials and dates of birth) need the permission to export identified data."
 )
+
+# The progress steps a job shows (stored in English; ``selectors.step_label`` translates them).
+STEP_WAITING = gettext_noop("Waiting for a worker")
+STEP_STARTING = gettext_noop("Starting")
+STEP_DONE = gettext_noop("Done")
+STEP_DICTIONARY = gettext_noop("Data dictionary")
+STEP_AUDIT_TRAIL = gettext_noop("Audit trail")
+STEP_QUERY_LOG = gettext_noop("Query log")
+STEP_README = "README"
+STEP_FORM_PREFIX = "Form: "
+STEP_SDTM_PREFIX = "SDTM domain "
+STEP_COMMAND_PREFIX = "Written by the export_study command to "
 
 
 def export_kind(identified: bool) -> str:
@@ -85,6 +102,8 @@ class _Part:
     units: int
     header: list[str]
     rows: Callable[[Callable[[], None]], Iterable[list]]
+    # A form's table writes itself (``FormTable.write_csv``: PostgreSQL's COPY where it can).
+    table: object | None = None
 
 
 class _Progress:
@@ -113,6 +132,14 @@ class _Progress:
 
     def row_written(self) -> None:
         self.rows_written += 1
+
+    def advance(self, rows: int) -> None:
+        """``rows`` records read and written at once (a form written by ``FormTable.write_csv``)."""
+        before = self.done
+        self.done = min(self.done + rows, self._part_end)
+        self.rows_written += rows
+        if self.done // REPORT_EVERY != before // REPORT_EVERY:
+            self.report()
 
     def end(self) -> None:
         self.done = self._part_end
@@ -148,7 +175,7 @@ def _sdtm_part(domain) -> _Part:
         yield from domain.rows()
         tick()
 
-    return _Part(f"sdtm/{domain.name}.csv", f"SDTM domain {domain.name}", 1, list(domain.header), rows)
+    return _Part(f"sdtm/{domain.name}.csv", f"{STEP_SDTM_PREFIX}{domain.name}", 1, list(domain.header), rows)
 
 
 def _parts(*, identified: bool) -> list[_Part]:
@@ -178,18 +205,18 @@ def _parts(*, identified: bool) -> list[_Part]:
         return rows
 
     return [
-        *(_Part(t.file_name, f"Form: {t.form}", t.count(), t.header, form_rows(t)) for t in tables),
-        _Part(DICTIONARY_FILE, "Data dictionary", 1, DICTIONARY_HEADER, lambda tick: dictionary_rows(described)),
+        *(_Part(t.file_name, f"{STEP_FORM_PREFIX}{t.form}", t.count(), t.header, form_rows(t), table=t) for t in tables),
+        _Part(DICTIONARY_FILE, STEP_DICTIONARY, 1, DICTIONARY_HEADER, lambda tick: dictionary_rows(described)),
         _Part(
             audit.AUDIT_TRAIL_FILE,
-            "Audit trail",
+            STEP_AUDIT_TRAIL,
             audit.audit_history_count(),
             [column.name for column in audit.AUDIT_TRAIL_COLUMNS],
             lambda tick: audit.audit_trail_rows(identified=identified, tick=tick),
         ),
         _Part(
             audit.QUERY_LOG_FILE,
-            "Query log",
+            STEP_QUERY_LOG,
             audit.query_message_count(),
             [column.name for column in query_columns],
             lambda tick: audit.query_log_rows(identified=identified, tick=tick),
@@ -266,24 +293,35 @@ def study_export_write(
     job_id: int | None = None,
     on_progress: Callable[[ExportProgress], None] | None = None,
 ) -> ExportSummary:
-    """Write the study export to ``path`` (a ZIP file), streaming each CSV from the database.
-    ``on_progress`` is called at each file and every ``REPORT_EVERY`` rows read."""
+    """Write the study export to ``path`` (a ZIP file), streaming each CSV from the database, in
+    English whatever the active language. ``on_progress`` is called at each file and every
+    ``REPORT_EVERY`` rows read."""
+    with translation.override("en"):
+        return _write_export(path=path, identified=identified, now=now, requested_by=requested_by, job_id=job_id,
+                             on_progress=on_progress)  # fmt: skip
+
+
+def _write_export(*, path, identified, now, requested_by, job_id, on_progress) -> ExportSummary:
     parts = _parts(identified=identified)
     progress = _Progress(sum(part.units for part in parts) + 1, on_progress)
     files: list[ExportedFile] = []
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for part in parts:
             progress.begin(part.step, part.units)
-            rows = _write_csv(archive, part.file_name, part.header, part.rows(progress.tick), progress)
+            if part.table is not None:
+                with archive.open(part.file_name, "w", force_zip64=True) as member:
+                    rows = part.table.write_csv(member, on_rows=progress.advance)
+            else:
+                rows = _write_csv(archive, part.file_name, part.header, part.rows(progress.tick), progress)
             files.append(ExportedFile(part.file_name, rows))
             progress.end()
-        progress.begin("README", 1)
+        progress.begin(STEP_README, 1)
         archive.writestr(
             README_FILE,
             readme_text(now=now, identified=identified, requested_by=requested_by, job_id=job_id, files=files),
         )
         progress.end()
-    progress.step = "Done"
+    progress.step = STEP_DONE
     progress.report()
     return ExportSummary(tuple(files))
 
@@ -304,7 +342,7 @@ def export_job_create(*, user: AbstractBaseUser, identified: bool, now: datetime
     """Record a study export request (not yet run). Needs ``core.export_study``; an identified
     export needs ``core.export_identified`` too. The history row says who asked for what, when."""
     if not user.has_perm("core.export_study"):
-        raise PermissionDenied("Exporting the study needs the permission to export study data.")
+        raise PermissionDenied(_("Exporting the study needs the permission to export study data."))
     if identified and not user.has_perm("core.export_identified"):
         raise ValidationError({"identified": ValidationError(IDENTIFIED_REFUSED, code="export.identified.forbidden")})
     job = ExportJob(
@@ -312,7 +350,7 @@ def export_job_create(*, user: AbstractBaseUser, identified: bool, now: datetime
         requested_at=now,
         identified=identified,
         status=ExportStatus.QUEUED,
-        current_step="Waiting for a worker",
+        current_step=STEP_WAITING,
     )
     job.full_clean()
     job._history_user = user
@@ -369,7 +407,7 @@ def export_job_run(
         job.started_at = clock()
         job.finished_at = None
         job.progress_done = job.progress_total = job.rows_written = 0
-        job.current_step = "Starting"
+        job.current_step = STEP_STARTING
         job.error = ""
         job.file_name = ""
         job.file_size = None
@@ -415,7 +453,7 @@ def export_job_run(
     job.file_size = target.stat().st_size
     job.rows_written = summary.rows_written
     job.progress_done = job.progress_total
-    job.current_step = "Done" if destination is None else f"Written by the export_study command to {target.name}"[:200]
+    job.current_step = STEP_DONE if destination is None else f"{STEP_COMMAND_PREFIX}{target.name}"[:200]
     job._history_user = job.requested_by
     job._change_reason = f"Study export written ({export_kind(job.identified)}): {summary.rows_written} rows in {len(summary.files)} files"
     with transaction.atomic():

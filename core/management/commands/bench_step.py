@@ -39,28 +39,37 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(result))
 
 
+# AE numbers are small integers (< 32,768): the seeded AEs are numbered below STRIDE per participant,
+# and copy k of them is numbered k * STRIDE above the original, so copies never collide.
+STRIDE = 50
+
+
 def _inflate_aes(target: int) -> dict:
-    """Copy the AE rows (numbered apart per copy) until the table holds ``target`` rows."""
+    """Copy the seeded AE rows (numbered apart per copy) until the table holds ``target`` rows; a
+    later call adds copies after the existing ones."""
+    from django.db.models import Max
+
     from toxicity.models import AdverseEvent
 
     table = AdverseEvent._meta.db_table
     columns = [field.column for field in AdverseEvent._meta.concrete_fields if not field.primary_key]
-    current = AdverseEvent.objects.count()
-    if current == 0:
+    originals = AdverseEvent.objects.filter(number__lt=STRIDE).count()
+    if originals == 0:
         raise CommandError("No adverse event to copy: seed the database first.")
+    current = AdverseEvent.objects.count()
     missing = target - current
     if missing > 0:
-        copies = -(-missing // current)
-        # AE numbers are small integers (< 32,768): each copy k is numbered k * 250 above the original.
-        if copies > 130:
-            raise CommandError(f"{current} AEs are too few to copy to {target}: seed with --ae-per-participant.")
-        selected = ", ".join("number + k * 250" if column == "number" else column for column in columns)
+        copies = -(-missing // originals)
+        first = (AdverseEvent.objects.aggregate(top=Max("number"))["top"] or 0) // STRIDE + 1
+        if (first + copies) * STRIDE > 32767:
+            raise CommandError(f"{originals} AEs are too few to copy to {target}: seed with --ae-per-participant.")
+        selected = ", ".join(f"number + k * {STRIDE}" if column == "number" else column for column in columns)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) "
-                f"SELECT {selected} FROM {table} CROSS JOIN generate_series(1, %s) AS k "
-                f"WHERE number < 250 ORDER BY k, id LIMIT %s",
-                [copies, missing],
+                f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - our own table and columns
+                f"SELECT {selected} FROM {table} CROSS JOIN generate_series(%s, %s) AS k "
+                f"WHERE number < {STRIDE} ORDER BY k, id LIMIT %s",
+                [first, first + copies - 1, missing],
             )
             cursor.execute(f"ANALYZE {table}")
     return {"rows": AdverseEvent.objects.count()}
