@@ -10,6 +10,8 @@ from ``efficacy.rules.recist`` and stored so reports and exports read them witho
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import ClinicalRecord
@@ -18,8 +20,8 @@ from enrollment.models import Participant
 
 
 class AssessmentKind(models.TextChoices):
-    BASELINE = "baseline", "Baseline"
-    FOLLOW_UP = "follow_up", "Follow-up"
+    BASELINE = "baseline", _("Baseline")
+    FOLLOW_UP = "follow_up", _("Follow-up")
 
 
 class ImagingMethod(models.TextChoices):
@@ -29,43 +31,43 @@ class ImagingMethod(models.TextChoices):
     CT = "ct", "CT"
     MRI = "mri", "MRI"
     PET_CT = "pet_ct", "PET-CT"
-    CHEST_XRAY = "chest_xray", "Chest X-ray"
-    ULTRASOUND = "ultrasound", "Ultrasound"
-    CLINICAL = "clinical", "Clinical examination"
+    CHEST_XRAY = "chest_xray", _("Chest X-ray")
+    ULTRASOUND = "ultrasound", _("Ultrasound")
+    CLINICAL = "clinical", _("Clinical examination")
 
 
 class BaselineNodes(models.TextChoices):
     """Nodal status at baseline imaging (a factor of the survival report)."""
 
-    NONE = "none", "No pathological nodes"
-    PELVIC = "pelvic", "Pelvic nodes"
-    PARA_AORTIC = "para_aortic", "Para-aortic nodes (with or without pelvic)"
+    NONE = "none", _("No pathological nodes")
+    PELVIC = "pelvic", _("Pelvic nodes")
+    PARA_AORTIC = "para_aortic", _("Para-aortic nodes (with or without pelvic)")
 
 
 class NonTargetResponse(models.TextChoices):
     """RECIST 1.1 section 4.3.3."""
 
-    CR = recist.CR, "CR: all non-target lesions gone, nodes < 10 mm"
-    NON_CR_NON_PD = recist.NON_CR_NON_PD, "Non-CR/non-PD: persistence of one or more"
-    PD = recist.PD, "PD: unequivocal progression"
-    NE = recist.NE, "NE: not evaluated"
+    CR = recist.CR, _("CR: all non-target lesions gone, nodes < 10 mm")
+    NON_CR_NON_PD = recist.NON_CR_NON_PD, _("Non-CR/non-PD: persistence of one or more")
+    PD = recist.PD, _("PD: unequivocal progression")
+    NE = recist.NE, _("NE: not evaluated")
 
 
 class NewLesions(models.TextChoices):
     """RECIST 1.1 section 4.3.5: only an unequivocal new lesion makes the time point PD."""
 
-    NONE = "none", "None"
-    EQUIVOCAL = "equivocal", "Equivocal (re-assess)"
-    UNEQUIVOCAL = "unequivocal", "Unequivocal"
+    NONE = "none", _("None")
+    EQUIVOCAL = "equivocal", _("Equivocal (re-assess)")
+    UNEQUIVOCAL = "unequivocal", _("Unequivocal")
 
 
 class Response(models.TextChoices):
-    CR = recist.CR, "CR (complete response)"
-    PR = recist.PR, "PR (partial response)"
-    SD = recist.SD, "SD (stable disease)"
-    PD = recist.PD, "PD (progressive disease)"
-    NE = recist.NE, "NE (not evaluable)"
-    NON_CR_NON_PD = recist.NON_CR_NON_PD, "Non-CR/non-PD"
+    CR = recist.CR, _("CR (complete response)")
+    PR = recist.PR, _("PR (partial response)")
+    SD = recist.SD, _("SD (stable disease)")
+    PD = recist.PD, _("PD (progressive disease)")
+    NE = recist.NE, _("NE (not evaluable)")
+    NON_CR_NON_PD = recist.NON_CR_NON_PD, _("Non-CR/non-PD")
 
 
 class TumourAssessment(ClinicalRecord):
@@ -76,19 +78,19 @@ class TumourAssessment(ClinicalRecord):
 
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="tumour_assessments")
     kind = models.CharField(max_length=10, choices=AssessmentKind.choices)
-    assessment_date = models.DateField("Imaging date")
+    assessment_date = models.DateField(_("Imaging date"))
     imaging_method = models.CharField(max_length=12, choices=ImagingMethod.choices)
-    visit_code = models.CharField("Visit", max_length=20, blank=True)
+    visit_code = models.CharField(_("Visit"), max_length=20, blank=True)
     # Baseline only
     baseline_nodes = models.CharField(
-        "Nodal status at baseline", max_length=12, choices=BaselineNodes.choices, blank=True
+        _("Nodal status at baseline"), max_length=12, choices=BaselineNodes.choices, blank=True
     )
     # Follow-up only
     non_target_response = models.CharField(
-        "Non-target lesions", max_length=14, choices=NonTargetResponse.choices, blank=True
+        _("Non-target lesions"), max_length=14, choices=NonTargetResponse.choices, blank=True
     )
     new_lesions = models.CharField(max_length=12, choices=NewLesions.choices, default=NewLesions.NONE)
-    new_lesion_sites = models.CharField("Where the new lesions are", max_length=200, blank=True)
+    new_lesion_sites = models.CharField(_("Where the new lesions are"), max_length=200, blank=True)
     note = models.TextField(blank=True)
     # Computed by the service (RECIST 1.1 sections 4.2-4.4)
     target_sum_mm = models.DecimalField(max_digits=7, decimal_places=1, null=True, blank=True, editable=False)
@@ -99,13 +101,13 @@ class TumourAssessment(ClinicalRecord):
     )
     change_from_nadir_pct = models.DecimalField(max_digits=7, decimal_places=1, null=True, blank=True, editable=False)
     measurements_text = models.CharField(
-        "Target lesions as measured", max_length=300, blank=True, editable=False,
-        help_text="e.g. 'T1 32.5 mm; T2 too small (5 mm)'. Part of the record, so a change of any "
-        "measurement raises the assessment's version (and voids its confirmation).",
+        _("Target lesions as measured"), max_length=300, blank=True, editable=False,
+        help_text=_("e.g. 'T1 32.5 mm; T2 too small (5 mm)'. Part of the record, so a change of any "
+                    "measurement raises the assessment's version (and voids its confirmation)."),
     )
     target_response = models.CharField(max_length=14, choices=Response.choices, blank=True, editable=False)
     computed_response = models.CharField(
-        "Overall response (computed)", max_length=14, choices=Response.choices, blank=True, editable=False
+        _("Overall response (computed)"), max_length=14, choices=Response.choices, blank=True, editable=False
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -131,12 +133,14 @@ class TumourAssessment(ClinicalRecord):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} assessment of {self.participant} on {self.assessment_date:%Y-%m-%d}"
+        return gettext("%(kind)s assessment of %(participant)s on %(date)s") % {
+            "kind": self.get_kind_display(), "participant": self.participant, "date": f"{self.assessment_date:%Y-%m-%d}",
+        }
 
 
 class LesionKind(models.TextChoices):
-    TARGET = "target", "Target"
-    NON_TARGET = "non_target", "Non-target"
+    TARGET = "target", pgettext_lazy("lesion kind", "Target")
+    NON_TARGET = "non_target", pgettext_lazy("lesion kind", "Non-target")
 
 
 class Lesion(ClinicalRecord):
@@ -147,16 +151,16 @@ class Lesion(ClinicalRecord):
 
     baseline = models.ForeignKey(TumourAssessment, on_delete=models.PROTECT, related_name="lesions")
     kind = models.CharField(max_length=10, choices=LesionKind.choices)
-    label = models.CharField(max_length=8, help_text="T1-T5 for targets, NT1... for non-targets")
-    organ = models.CharField(max_length=60, help_text="e.g. cervix, parametrium, lung; nodes: 'lymph node'")
-    location = models.CharField("Location / description", max_length=200, blank=True)
-    is_lymph_node = models.BooleanField("Lymph node", default=False)
+    label = models.CharField(max_length=8, help_text=_("T1-T5 for targets, NT1... for non-targets"))
+    organ = models.CharField(max_length=60, help_text=_("e.g. cervix, parametrium, lung; nodes: 'lymph node'"))
+    location = models.CharField(_("Location / description"), max_length=200, blank=True)
+    is_lymph_node = models.BooleanField(_("Lymph node"), default=False)
     baseline_diameter_mm = models.DecimalField(
-        "Baseline diameter (mm)", max_digits=6, decimal_places=1, null=True, blank=True,
-        help_text="Longest diameter; short axis for a lymph node.",
+        _("Baseline diameter (mm)"), max_digits=6, decimal_places=1, null=True, blank=True,
+        help_text=_("Longest diameter; short axis for a lymph node."),
     )
     slice_thickness_mm = models.DecimalField(
-        "CT slice thickness (mm)", max_digits=4, decimal_places=1, null=True, blank=True
+        _("CT slice thickness (mm)"), max_digits=4, decimal_places=1, null=True, blank=True
     )
 
     history = HistoricalRecords()
@@ -172,10 +176,10 @@ class Lesion(ClinicalRecord):
 class MeasurementStatus(models.TextChoices):
     """RECIST 1.1 section 4.3.2."""
 
-    MEASURED = recist.MEASURED, "Measured"
-    TOO_SMALL = recist.TOO_SMALL, "Too small to measure (5 mm)"
-    DISAPPEARED = recist.DISAPPEARED, "Disappeared (0 mm)"
-    NOT_EVALUATED = recist.NOT_EVALUATED, "Not evaluated"
+    MEASURED = recist.MEASURED, _("Measured")
+    TOO_SMALL = recist.TOO_SMALL, _("Too small to measure (5 mm)")
+    DISAPPEARED = recist.DISAPPEARED, _("Disappeared (0 mm)")
+    NOT_EVALUATED = recist.NOT_EVALUATED, _("Not evaluated")
 
 
 class LesionMeasurement(ClinicalRecord):
@@ -197,7 +201,7 @@ class LesionMeasurement(ClinicalRecord):
         ]
 
     def __str__(self) -> str:
-        return f"{self.lesion.label} at {self.assessment.assessment_date:%Y-%m-%d}"
+        return gettext("%(lesion)s at %(date)s") % {"lesion": self.lesion.label, "date": f"{self.assessment.assessment_date:%Y-%m-%d}"}
 
 
 class ResponseConfirmation(ClinicalRecord):
@@ -206,13 +210,14 @@ class ResponseConfirmation(ClinicalRecord):
     only with a reason (kept in the audit trail)."""
 
     audit_participant_lookup = "assessment__participant_id"
-    MEANING = "I have reviewed this tumour assessment and confirm its RECIST 1.1 overall response"
+    # Stored with each confirmation in English (the record); pages show it translated.
+    MEANING = gettext_noop("I have reviewed this tumour assessment and confirm its RECIST 1.1 overall response")
 
     assessment = models.ForeignKey(TumourAssessment, on_delete=models.PROTECT, related_name="confirmations")
     assessment_version = models.PositiveIntegerField()
     computed_response = models.CharField(max_length=14, choices=Response.choices)
     response = models.CharField(max_length=14, choices=Response.choices)
-    reason = models.TextField("Why the response differs from the computed one", blank=True)
+    reason = models.TextField(_("Why the response differs from the computed one"), blank=True)
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     signer_name = models.CharField(max_length=150)
     confirmed_at = models.DateTimeField()
@@ -224,19 +229,21 @@ class ResponseConfirmation(ClinicalRecord):
         ordering = ["-confirmed_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.response} confirmed by {self.signer_name} at {self.confirmed_at:%Y-%m-%d %H:%M}"
+        return gettext("%(response)s confirmed by %(signer)s at %(time)s") % {
+            "response": self.response, "signer": self.signer_name, "time": f"{self.confirmed_at:%Y-%m-%d %H:%M}",
+        }
 
 
 class ProgressionSite(models.TextChoices):
-    LOCOREGIONAL = "locoregional", "Locoregional (pelvic)"
-    DISTANT = "distant", "Distant"
-    BOTH = "both", "Locoregional and distant"
+    LOCOREGIONAL = "locoregional", _("Locoregional (pelvic)")
+    DISTANT = "distant", _("Distant")
+    BOTH = "both", _("Locoregional and distant")
 
 
 class ProgressionConfirmation(models.TextChoices):
-    IMAGING = "imaging", "Imaging (RECIST 1.1)"
-    BIOPSY = "biopsy", "Histology / cytology"
-    CLINICAL = "clinical", "Clinical examination"
+    IMAGING = "imaging", _("Imaging (RECIST 1.1)")
+    BIOPSY = "biopsy", _("Histology / cytology")
+    CLINICAL = "clinical", _("Clinical examination")
 
 
 class Progression(ClinicalRecord):
@@ -247,12 +254,12 @@ class Progression(ClinicalRecord):
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="progressions")
     progression_date = models.DateField()
     site = models.CharField(max_length=14, choices=ProgressionSite.choices)
-    confirmed_by_method = models.CharField("How confirmed", max_length=10, choices=ProgressionConfirmation.choices)
+    confirmed_by_method = models.CharField(_("How confirmed"), max_length=10, choices=ProgressionConfirmation.choices)
     assessment = models.ForeignKey(
         TumourAssessment, on_delete=models.PROTECT, null=True, blank=True, related_name="progressions",
-        help_text="The tumour assessment that showed it, when there is one.",
+        help_text=_("The tumour assessment that showed it, when there is one."),
     )
-    sites_detail = models.CharField("Sites", max_length=200, blank=True, help_text="e.g. lung, para-aortic nodes")
+    sites_detail = models.CharField(_("Sites"), max_length=200, blank=True, help_text=_("e.g. lung, para-aortic nodes"))
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -264,24 +271,26 @@ class Progression(ClinicalRecord):
         ordering = ["participant_id", "progression_date", "id"]
 
     def __str__(self) -> str:
-        return f"Progression of {self.participant} on {self.progression_date:%Y-%m-%d}"
+        return gettext("Progression of %(participant)s on %(date)s") % {
+            "participant": self.participant, "date": f"{self.progression_date:%Y-%m-%d}",
+        }
 
 
 class DeathCause(models.TextChoices):
-    DISEASE = "disease", "Cervical cancer (disease progression)"
-    TREATMENT = "treatment", "Treatment toxicity"
-    OTHER = "other", "Other cause"
-    UNKNOWN = "unknown", "Unknown"
+    DISEASE = "disease", _("Cervical cancer (disease progression)")
+    TREATMENT = "treatment", _("Treatment toxicity")
+    OTHER = "other", _("Other cause")
+    UNKNOWN = "unknown", _("Unknown")
 
 
 class OffStudyReason(models.TextChoices):
-    COMPLETED = "completed", "Completed follow-up"
-    CONSENT_WITHDRAWN = "consent_withdrawn", "Withdrew consent"
-    LOST = "lost", "Lost to follow-up"
-    INVESTIGATOR = "investigator", "Investigator decision"
-    TOXICITY = "toxicity", "Unacceptable toxicity"
-    PROGRESSION = "progression", "Disease progression"
-    OTHER = "other", "Other"
+    COMPLETED = "completed", _("Completed follow-up")
+    CONSENT_WITHDRAWN = "consent_withdrawn", _("Withdrew consent")
+    LOST = "lost", _("Lost to follow-up")
+    INVESTIGATOR = "investigator", _("Investigator decision")
+    TOXICITY = "toxicity", _("Unacceptable toxicity")
+    PROGRESSION = "progression", _("Disease progression")
+    OTHER = "other", _("Other")
 
 
 class FollowUpStatus(ClinicalRecord):
@@ -292,17 +301,17 @@ class FollowUpStatus(ClinicalRecord):
     audit_participant_lookup = "participant_id"
 
     participant = models.OneToOneField(Participant, on_delete=models.PROTECT, related_name="follow_up_status")
-    last_known_alive_date = models.DateField("Last known alive", null=True, blank=True)
+    last_known_alive_date = models.DateField(_("Last known alive"), null=True, blank=True)
     last_progression_free_date = models.DateField(
-        "Last known free of progression", null=True, blank=True,
-        help_text="The last examination or imaging without progression (tumour assessments count too).",
+        _("Last known free of progression"), null=True, blank=True,
+        help_text=_("The last examination or imaging without progression (tumour assessments count too)."),
     )
-    death_date = models.DateField("Date of death", null=True, blank=True)
-    death_cause = models.CharField("Cause of death", max_length=10, choices=DeathCause.choices, blank=True)
-    death_cause_detail = models.CharField("Cause in words", max_length=200, blank=True)
+    death_date = models.DateField(_("Date of death"), null=True, blank=True)
+    death_cause = models.CharField(_("Cause of death"), max_length=10, choices=DeathCause.choices, blank=True)
+    death_cause_detail = models.CharField(_("Cause in words"), max_length=200, blank=True)
     off_study_date = models.DateField(null=True, blank=True)
     off_study_reason = models.CharField(max_length=20, choices=OffStudyReason.choices, blank=True)
-    off_study_detail = models.CharField("Off-study details", max_length=200, blank=True)
+    off_study_detail = models.CharField(_("Off-study details"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
@@ -310,10 +319,10 @@ class FollowUpStatus(ClinicalRecord):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name_plural = "follow-up statuses"
+        verbose_name_plural = _("follow-up statuses")
 
     def __str__(self) -> str:
-        return f"Follow-up of {self.participant}"
+        return gettext("Follow-up of %(participant)s") % {"participant": self.participant}
 
 
 class SimonDecisionNotice(models.Model):

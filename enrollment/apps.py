@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class EnrollmentConfig(AppConfig):
@@ -6,4 +7,4 @@ class EnrollmentConfig(AppConfig):
     audit page."""
 
     name = "enrollment"
-    verbose_name = "Enrollment"
+    verbose_name = _("Enrollment")

@@ -8,6 +8,8 @@ from django import forms
 from django.db import models
 from django.forms.models import fields_for_model
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.forms import AuditedEditMixin, DateInput
 from trialsite.protocol.eligibility import FIGO_2018_STAGES
@@ -34,20 +36,26 @@ class InitialsField(forms.CharField):
 
 class ParticipantForm(AuditedEditMixin):
     initials = InitialsField(
+        label=gettext_lazy("Initials"),
         max_length=4,
-        help_text="2-4 capital letters. Never the patient's name or ID number.",
+        help_text=gettext_lazy("2-4 capital letters. Never the patient's name or ID number."),
         validators=[initials_validator],
     )
-    date_of_birth = forms.DateField(widget=DateInput)
-    screening_date = forms.DateField(widget=DateInput, help_text="Date the patient was first screened.")
+    date_of_birth = forms.DateField(label=gettext_lazy("Date of birth"), widget=DateInput)
+    screening_date = forms.DateField(
+        label=gettext_lazy("Screening date"), widget=DateInput,
+        help_text=gettext_lazy("Date the patient was first screened."),
+    )
     diagnosis_date = forms.DateField(
-        label="Diagnosis date",
+        label=gettext_lazy("Diagnosis date"),
         widget=DateInput,
         required=False,
-        help_text="Date of the pathological diagnosis of cervical cancer. PFS and OS count from it.",
+        help_text=gettext_lazy("Date of the pathological diagnosis of cervical cancer. PFS and OS count from it."),
     )
     # Multi-centre studies only (``core.sites``): removed when ``site_choices`` is None.
-    site = forms.ModelChoiceField(queryset=None, required=False, label="Site", empty_label="Choose the site")
+    site = forms.ModelChoiceField(
+        queryset=None, required=False, label=gettext_lazy("Site"), empty_label=gettext_lazy("Choose the site")
+    )
 
     def __init__(self, *args, site_choices=None, **kwargs):
         """``site_choices``: the sites offered (``core.sites.registration_sites`` when registering, every
@@ -60,15 +68,15 @@ class ParticipantForm(AuditedEditMixin):
             return
         field.queryset = site_choices
         if self.editing:
-            field.help_text = "Moving her to another site hides her from the staff of her current site."
+            field.help_text = _("Moving her to another site hides her from the staff of her current site.")
             return
         field.required = True
-        field.error_messages["required"] = "Choose the site the patient is registered at."
+        field.error_messages["required"] = _("Choose the site the patient is registered at.")
         choices = list(site_choices[:2])
         if len(choices) == 1:
             field.initial = choices[0]
             field.disabled = True
-            field.help_text = "The patient is registered at your site."
+            field.help_text = _("The patient is registered at your site.")
         elif not choices:
             from core.sites import NO_SITE_MESSAGE
 
@@ -101,10 +109,14 @@ class ParticipantForm(AuditedEditMixin):
 
 class StatusChangeForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    new_status = forms.ChoiceField(label="New status")
-    effective_date = forms.DateField(widget=DateInput, help_text="Date the new status took effect.")
+    new_status = forms.ChoiceField(label=gettext_lazy("New status"))
+    effective_date = forms.DateField(
+        label=gettext_lazy("Effective date"), widget=DateInput,
+        help_text=gettext_lazy("Date the new status took effect."),
+    )
     reason = forms.CharField(
-        max_length=500, widget=forms.Textarea(attrs={"rows": 2}), help_text="Kept in the audit trail."
+        label=gettext_lazy("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Kept in the audit trail."),
     )
 
     def __init__(self, *args, current_status: str, **kwargs):
@@ -116,30 +128,30 @@ class StatusChangeForm(forms.Form):
 # --- Screening (PROTOCOL §1) ---------------------------------------------------------------
 
 SCREENING_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Enrolment date for the date windows", ("planned_enrolment_date",)),
-    ("Disease (I2, E9)", (
+    (gettext_lazy("Enrolment date for the date windows"), ("planned_enrolment_date",)),
+    (gettext_lazy("Disease (I2, E9)"), (
         "figo_stage", "histology", "biopsy_date", "pathology_confirmed", "previously_treated",
         "distant_metastasis_or_recurrence",
     )),
-    ("Performance status and clinical assessment (I3, I5, I6, I7)", (
+    (gettext_lazy("Performance status and clinical assessment (I3, I5, I6, I7)"), (
         "ecog", "life_expectancy_over_6_months", "pi_confirms_ccrt", "pi_confirms_ccrt_by",
         "pi_confirms_ccrt_on", "active_bleeding",
     )),
-    ("Laboratory (I4)", (
+    (gettext_lazy("Laboratory (I4)"), (
         "lab_date", "hemoglobin_g_dl", "neutrophils_10e9_l", "leukocytes_10e9_l", "platelets_10e9_l",
         "alt", "alt_uln", "ast", "ast_uln", "bilirubin", "bilirubin_uln", "bun", "bun_uln",
         "creatinine", "creatinine_uln",
     )),
-    ("Pregnancy and contraception (I8)", (
+    (gettext_lazy("Pregnancy and contraception (I8)"), (
         "childbearing_potential", "pregnancy_test_date", "pregnancy_test_negative", "contraception_agreed",
     )),
-    ("Medical history (E1, E2, E3, E6, E7, E8, E10, E11)", (
+    (gettext_lazy("Medical history (E1, E2, E3, E6, E7, E8, E10, E11)"), (
         "uncontrolled_infection", "prior_malignancy", "prior_malignancy_date", "prior_malignancy_nonmelanoma_skin",
         "uncontrolled_hypertension_or_diabetes", "cardiocerebral_event", "cardiocerebral_event_date",
         "organ_transplant", "hiv", "uncontrolled_mental_illness", "hbv_dna_iu_ml", "hcv_rna_copies_ml",
         "mab_allergy", "active_autoimmune_disease",
     )),
-    ("Medication and vaccines (E4, E5)", (
+    (gettext_lazy("Medication and vaccines (E4, E5)"), (
         "immunosuppressant_use", "last_immunosuppressant_date", "immunosuppressant_planned",
         "live_vaccine", "last_live_vaccine_date", "live_vaccine_planned",
         "therapeutic_hpv_vaccine_after_diagnosis",
@@ -148,21 +160,36 @@ SCREENING_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 SCREENING_FIELDS = tuple(name for _, names in SCREENING_SECTIONS for name in names)
 
 
+NOT_RECORDED = gettext_lazy("— not recorded —")
+
+
 class YesNoSelect(forms.NullBooleanSelect):
     """Yes / No / not recorded."""
 
     def __init__(self, attrs=None):
         super().__init__(attrs)
-        self.choices = [("unknown", "— not recorded —"), ("true", "Yes"), ("false", "No")]
+        self.choices = [("unknown", NOT_RECORDED), ("true", gettext_lazy("Yes")), ("false", gettext_lazy("No"))]
+
+
+# Labels of the screening fields whose model field has no verbose name of its own (Django would
+# make an untranslated one from the field name).
+_SCREENING_LABELS = {
+    "planned_enrolment_date": gettext_lazy("Planned enrolment date"),
+    "histology": gettext_lazy("Histology"),
+    "biopsy_date": gettext_lazy("Biopsy date"),
+    "pregnancy_test_date": gettext_lazy("Pregnancy test date"),
+}
 
 
 def _screening_formfield(model_field, **kwargs):
     if isinstance(model_field, models.DateField):
         kwargs["widget"] = DateInput
+    if model_field.name in _SCREENING_LABELS:
+        kwargs["label"] = _SCREENING_LABELS[model_field.name]
     if model_field.name == "figo_stage":
         return forms.ChoiceField(
             label=model_field.verbose_name, required=False,
-            choices=[("", "— not recorded —")] + [(s, s) for s in FIGO_2018_STAGES],
+            choices=[("", NOT_RECORDED)] + [(s, s) for s in FIGO_2018_STAGES],
         )
     if isinstance(model_field, models.BooleanField):
         return forms.NullBooleanField(
@@ -193,7 +220,7 @@ class ScreeningForm(AuditedEditMixin):
             items = [AppendedText(n, units[n]) if n in units else Field(n) for n in names]
             layout.append(Fieldset(title, *items, css_class="screening-section"))
         if self.editing:
-            layout.append(Fieldset("Reason for change", "reason_for_change", "version"))
+            layout.append(Fieldset(gettext_lazy("Reason for change"), "reason_for_change", "version"))
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(*layout)
@@ -220,33 +247,38 @@ ScreeningForm.base_fields.update(
 
 
 class ConsentForm(forms.Form):
-    icf_version = forms.CharField(label="Consent form version", max_length=30, help_text="e.g. v2.1 2026-03-01")
-    consent_date = forms.DateField(widget=DateInput)
+    icf_version = forms.CharField(
+        label=gettext_lazy("Consent form version"), max_length=30, help_text=gettext_lazy("e.g. v2.1 2026-03-01")
+    )
+    consent_date = forms.DateField(label=gettext_lazy("Consent date"), widget=DateInput)
 
 
 class ConsentWithdrawForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    withdrawn_on = forms.DateField(label="Date of withdrawal", widget=DateInput)
-    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    withdrawn_on = forms.DateField(label=gettext_lazy("Date of withdrawal"), widget=DateInput)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class SignatureForm(forms.Form):
-    confirm = forms.BooleanField(label=EligibilitySignature.MEANING, required=True)
+    # The meaning is stored in English (``EligibilitySignature.MEANING``); the signer reads it in their language.
+    confirm = forms.BooleanField(label=gettext_lazy(EligibilitySignature.MEANING), required=True)
     password = forms.CharField(
-        widget=forms.PasswordInput, help_text="Re-enter your password to sign electronically."
+        label=gettext_lazy("Password"), widget=forms.PasswordInput,
+        help_text=gettext_lazy("Re-enter your password to sign electronically."),
     )
 
 
 class ScreenFailureForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    effective_date = forms.DateField(label="Date of screen failure", widget=DateInput)
+    effective_date = forms.DateField(label=gettext_lazy("Date of screen failure"), widget=DateInput)
 
 
 class EnrolmentForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    enrolment_date = forms.DateField(widget=DateInput)
+    enrolment_date = forms.DateField(label=gettext_lazy("Enrolment date"), widget=DateInput)
     planned_treatment_start = forms.DateField(
-        widget=DateInput, help_text="Planned first fraction of external beam radiotherapy (day 1)."
+        label=gettext_lazy("Planned treatment start"), widget=DateInput,
+        help_text=gettext_lazy("Planned first fraction of external beam radiotherapy (day 1)."),
     )
 
 
@@ -257,29 +289,36 @@ class VisitRecordForm(AuditedEditMixin):
     """A scheduled visit: done on a date (with a note when outside its window) or missed with a
     reason. The window rule is the service's (``enrollment.rules.visits.window_deviation``)."""
 
-    outcome = forms.ChoiceField(choices=VisitOutcome.choices, widget=forms.RadioSelect, initial=VisitOutcome.DONE)
-    visit_date = forms.DateField(label="Date of the visit", widget=DateInput, required=False,
-                                 help_text="Needed when the visit was done; leave blank for a missed visit.")
-    missed_reason = forms.CharField(label="Why the visit was missed", required=False, max_length=1000,
+    outcome = forms.ChoiceField(
+        label=gettext_lazy("Outcome"), choices=VisitOutcome.choices, widget=forms.RadioSelect,
+        initial=VisitOutcome.DONE,
+    )
+    visit_date = forms.DateField(label=gettext_lazy("Date of the visit"), widget=DateInput, required=False,
+                                 help_text=gettext_lazy("Needed when the visit was done; leave blank for a missed visit."))
+    missed_reason = forms.CharField(label=gettext_lazy("Why the visit was missed"), required=False, max_length=1000,
                                     widget=forms.Textarea(attrs={"rows": 2}))
-    window_note = forms.CharField(label="Why the visit is outside its window", required=False, max_length=1000,
-                                  widget=forms.Textarea(attrs={"rows": 2}))
-    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    window_note = forms.CharField(label=gettext_lazy("Why the visit is outside its window"), required=False,
+                                  max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, window_text: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         if window_text:
-            self.fields["window_note"].help_text = f"Needed only when the date is outside the window ({window_text})."
+            self.fields["window_note"].help_text = _(
+                "Needed only when the date is outside the window (%(window)s)."
+            ) % {"window": window_text}
 
 
 class UnscheduledVisitForm(forms.Form):
-    visit_date = forms.DateField(label="Date of the visit", widget=DateInput)
-    reason = forms.CharField(label="Reason for the unscheduled visit", max_length=1000,
+    visit_date = forms.DateField(label=gettext_lazy("Date of the visit"), widget=DateInput)
+    reason = forms.CharField(label=gettext_lazy("Reason for the unscheduled visit"), max_length=1000,
                              widget=forms.Textarea(attrs={"rows": 2}))
-    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
 
 
-FORM_STATE_CHOICES = (("", "Missing (not yet recorded)"), *VisitFormState.choices)
+FORM_STATE_CHOICES = (("", gettext_lazy("Missing (not yet recorded)")), *VisitFormState.choices)
 
 
 class VisitFormsForm(forms.Form):
@@ -288,8 +327,9 @@ class VisitFormsForm(forms.Form):
     ``reason_<code>``, ``version_<code>``."""
 
     reason_for_change = forms.CharField(
-        label="Reason for change", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required when changing a form state saved before; kept in the audit trail.",
+        label=gettext_lazy("Reason for change"), required=False, max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Required when changing a form state saved before; kept in the audit trail."),
     )
 
     def __init__(self, *args, rows, **kwargs):
@@ -307,7 +347,7 @@ class VisitFormsForm(forms.Form):
                     initial=record.state if record is not None else "",
                 )
                 self.fields[f"reason_{code}"] = forms.CharField(
-                    label=f"Why {row.label} was not done", required=False, max_length=1000,
+                    label=_("Why %(form)s was not done") % {"form": row.label}, required=False, max_length=1000,
                     initial=record.reason if record is not None else "",
                 )
                 self.fields[f"version_{code}"] = forms.IntegerField(
@@ -343,8 +383,10 @@ class VisitFormsForm(forms.Form):
 
 
 class MissingFormsFilterForm(forms.Form):
-    participant = forms.ModelChoiceField(queryset=None, required=False, empty_label="All participants")
-    form = forms.ChoiceField(required=False)
+    participant = forms.ModelChoiceField(
+        label=gettext_lazy("Participant"), queryset=None, required=False, empty_label=gettext_lazy("All participants")
+    )
+    form = forms.ChoiceField(label=gettext_lazy("Form"), required=False)
 
     def __init__(self, *args, user=None, **kwargs):
         """``user``: only the participants of their sites are offered (``core.sites``)."""
@@ -355,4 +397,4 @@ class MissingFormsFilterForm(forms.Form):
         self.fields["participant"].queryset = visible_participants(user).filter(
             planned_treatment_start__isnull=False
         ).order_by("study_number")
-        self.fields["form"].choices = [("", "All forms"), *((f.code, f.label) for f in FORMS)]
+        self.fields["form"].choices = [("", _("All forms")), *((f.code, f.label) for f in FORMS)]

@@ -4,24 +4,26 @@ are stored: a participant is known by screening number, study number and initial
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import ClinicalRecord
 
 
 class ParticipantStatus(models.TextChoices):
-    SCREENING = "screening", "Screening"
-    SCREEN_FAILURE = "screen_failure", "Screen failure"
-    ENROLLED = "enrolled", "Enrolled"
-    ON_TREATMENT = "on_treatment", "On treatment"
-    FOLLOW_UP = "follow_up", "Follow-up"
-    OFF_STUDY = "off_study", "Off study"
-    DIED = "died", "Died"
+    SCREENING = "screening", _("Screening")
+    SCREEN_FAILURE = "screen_failure", _("Screen failure")
+    ENROLLED = "enrolled", _("Enrolled")
+    ON_TREATMENT = "on_treatment", _("On treatment")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    OFF_STUDY = "off_study", _("Off study")
+    DIED = "died", _("Died")
 
 
 initials_validator = RegexValidator(
     regex=r"^[A-Z]{2,4}$",
-    message="Initials are 2 to 4 capital letters (A-Z), for example WL or ZXM.",
+    message=_("Initials are 2 to 4 capital letters (A-Z), for example WL or ZXM."),
 )
 
 
@@ -32,18 +34,18 @@ class Participant(ClinicalRecord):
     study_number = models.CharField(max_length=20, unique=True, null=True, blank=True, editable=False)
     initials = models.CharField(max_length=4, validators=[initials_validator])
     date_of_birth = models.DateField()
-    screening_date = models.DateField(help_text="Date the patient was first screened for this study.")
+    screening_date = models.DateField(help_text=_("Date the patient was first screened for this study."))
     status = models.CharField(
         max_length=20, choices=ParticipantStatus.choices, default=ParticipantStatus.SCREENING, editable=False
     )
-    status_date = models.DateField(editable=False, help_text="Date the current status took effect.")
+    status_date = models.DateField(editable=False, help_text=_("Date the current status took effect."))
     enrolment_date = models.DateField(null=True, blank=True, editable=False)
     planned_treatment_start = models.DateField(
-        null=True, blank=True, editable=False, help_text="Planned first fraction of external beam radiotherapy."
+        null=True, blank=True, editable=False, help_text=_("Planned first fraction of external beam radiotherapy.")
     )
     diagnosis_date = models.DateField(
         null=True, blank=True,
-        help_text="Date of the pathological diagnosis of cervical cancer; PFS and OS count from it (PROTOCOL §5).",
+        help_text=_("Date of the pathological diagnosis of cervical cancer; PFS and OS count from it (PROTOCOL §5)."),
     )
     # Multi-centre studies (``core.sites``): the site the participant belongs to. Null in a
     # single-centre study, and for a participant registered before sites were configured (then only
@@ -87,7 +89,9 @@ class ParticipantStatusChange(ClinicalRecord):
         ordering = ["effective_date", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_to_status_display()} from {self.effective_date:%Y-%m-%d}"
+        return gettext("%(status)s from %(date)s") % {
+            "status": self.get_to_status_display(), "date": f"{self.effective_date:%Y-%m-%d}"
+        }
 
 
 def yes_no(verbose_name: str, help_text: str = "") -> models.BooleanField:
@@ -118,65 +122,65 @@ class Screening(ClinicalRecord):
 
     participant = models.OneToOneField(Participant, on_delete=models.PROTECT, related_name="screening")
     planned_enrolment_date = models.DateField(
-        null=True, blank=True, help_text="Date-window criteria and lab freshness are counted back from this date."
+        null=True, blank=True, help_text=_("Date-window criteria and lab freshness are counted back from this date.")
     )
     # I2 / E9: disease
-    figo_stage = models.CharField("FIGO 2018 stage", max_length=6, blank=True)
-    histology = models.CharField(max_length=100, blank=True, help_text="e.g. squamous cell carcinoma")
+    figo_stage = models.CharField(_("FIGO 2018 stage"), max_length=6, blank=True)
+    histology = models.CharField(max_length=100, blank=True, help_text=_("e.g. squamous cell carcinoma"))
     biopsy_date = models.DateField(null=True, blank=True)
-    pathology_confirmed = yes_no("Pathologically confirmed")
-    previously_treated = yes_no("Previously treated for this cancer")
-    distant_metastasis_or_recurrence = yes_no("Recurrent or distant metastatic disease")
+    pathology_confirmed = yes_no(_("Pathologically confirmed"))
+    previously_treated = yes_no(_("Previously treated for this cancer"))
+    distant_metastasis_or_recurrence = yes_no(_("Recurrent or distant metastatic disease"))
     # I3, I5-I7
-    ecog = models.PositiveSmallIntegerField("ECOG performance status", null=True, blank=True, help_text="0-5")
-    life_expectancy_over_6_months = yes_no("Life expectancy over 6 months")
-    pi_confirms_ccrt = yes_no("PI confirms eligible for CCRT", "Assessed by the principal investigator")
-    pi_confirms_ccrt_by = models.CharField("PI who assessed CCRT eligibility", max_length=100, blank=True)
-    pi_confirms_ccrt_on = models.DateField("Date of PI assessment", null=True, blank=True)
-    active_bleeding = yes_no("Obvious active bleeding")
+    ecog = models.PositiveSmallIntegerField(_("ECOG performance status"), null=True, blank=True, help_text="0-5")
+    life_expectancy_over_6_months = yes_no(_("Life expectancy over 6 months"))
+    pi_confirms_ccrt = yes_no(_("PI confirms eligible for CCRT"), _("Assessed by the principal investigator"))
+    pi_confirms_ccrt_by = models.CharField(_("PI who assessed CCRT eligibility"), max_length=100, blank=True)
+    pi_confirms_ccrt_on = models.DateField(_("Date of PI assessment"), null=True, blank=True)
+    active_bleeding = yes_no(_("Obvious active bleeding"))
     # I4: laboratory
-    lab_date = models.DateField("Lab sample date", null=True, blank=True)
-    hemoglobin_g_dl = lab_value("Haemoglobin", "g/dL", 4, 1)
-    neutrophils_10e9_l = lab_value("Neutrophils", "x10^9/L", 6, 2)
-    leukocytes_10e9_l = lab_value("Leukocytes", "x10^9/L", 6, 2)
-    platelets_10e9_l = lab_value("Platelets", "x10^9/L", 6, 1)
+    lab_date = models.DateField(_("Lab sample date"), null=True, blank=True)
+    hemoglobin_g_dl = lab_value(_("Haemoglobin"), "g/dL", 4, 1)
+    neutrophils_10e9_l = lab_value(_("Neutrophils"), "x10^9/L", 6, 2)
+    leukocytes_10e9_l = lab_value(_("Leukocytes"), "x10^9/L", 6, 2)
+    platelets_10e9_l = lab_value(_("Platelets"), "x10^9/L", 6, 1)
     alt = lab_value("ALT", "U/L", 7, 1)
-    alt_uln = lab_value("ALT ULN", "U/L", 7, 1)
+    alt_uln = lab_value(_("ALT ULN"), "U/L", 7, 1)
     ast = lab_value("AST", "U/L", 7, 1)
-    ast_uln = lab_value("AST ULN", "U/L", 7, 1)
-    bilirubin = lab_value("Total bilirubin", "umol/L", 7, 1)
-    bilirubin_uln = lab_value("Total bilirubin ULN", "umol/L", 7, 1)
-    bun = lab_value("Blood urea nitrogen", "mmol/L", 6, 2)
-    bun_uln = lab_value("BUN ULN", "mmol/L", 6, 2)
-    creatinine = lab_value("Creatinine", "umol/L", 7, 1)
-    creatinine_uln = lab_value("Creatinine ULN", "umol/L", 7, 1)
+    ast_uln = lab_value(_("AST ULN"), "U/L", 7, 1)
+    bilirubin = lab_value(_("Total bilirubin"), "umol/L", 7, 1)
+    bilirubin_uln = lab_value(_("Total bilirubin ULN"), "umol/L", 7, 1)
+    bun = lab_value(_("Blood urea nitrogen"), "mmol/L", 6, 2)
+    bun_uln = lab_value(_("BUN ULN"), "mmol/L", 6, 2)
+    creatinine = lab_value(_("Creatinine"), "umol/L", 7, 1)
+    creatinine_uln = lab_value(_("Creatinine ULN"), "umol/L", 7, 1)
     # I8
-    childbearing_potential = yes_no("Of childbearing potential")
+    childbearing_potential = yes_no(_("Of childbearing potential"))
     pregnancy_test_date = models.DateField(null=True, blank=True)
-    pregnancy_test_negative = yes_no("Pregnancy test negative")
-    contraception_agreed = yes_no("Agrees to effective contraception")
+    pregnancy_test_negative = yes_no(_("Pregnancy test negative"))
+    contraception_agreed = yes_no(_("Agrees to effective contraception"))
     # Exclusions
-    uncontrolled_infection = yes_no("Uncontrolled active infection")
-    prior_malignancy = yes_no("Other malignancy in the past")
-    prior_malignancy_date = event_date("Date of the most recent other malignancy")
-    prior_malignancy_nonmelanoma_skin = yes_no("It was curable non-melanoma skin cancer")
-    uncontrolled_hypertension_or_diabetes = yes_no("Uncontrolled hypertension or diabetes")
-    cardiocerebral_event = yes_no("Cerebral embolism/haemorrhage, MI or serious arrhythmia ever")
-    cardiocerebral_event_date = event_date("Date of the most recent such event")
-    immunosuppressant_use = yes_no("Systemic steroid >= 10 mg/day prednisone-eq. or immunosuppressant ever")
-    last_immunosuppressant_date = event_date("Date of the last dose")
-    immunosuppressant_planned = yes_no("Immunosuppressant planned during the study")
-    live_vaccine = yes_no("Live attenuated vaccine ever")
-    last_live_vaccine_date = event_date("Date of the last live vaccine")
-    live_vaccine_planned = yes_no("Live vaccine planned during the study")
-    therapeutic_hpv_vaccine_after_diagnosis = yes_no("Therapeutic HPV vaccine after LACC diagnosis")
-    organ_transplant = yes_no("Previous organ transplantation")
-    hiv = yes_no("HIV infection")
-    uncontrolled_mental_illness = yes_no("Severe uncontrolled mental illness")
-    hbv_dna_iu_ml = lab_value("HBV DNA", "IU/mL (0 if undetectable)", 14, 1)
-    hcv_rna_copies_ml = lab_value("HCV RNA", "copies/mL (0 if undetectable)", 14, 1)
-    mab_allergy = yes_no("Allergy to monoclonal antibodies or a trial drug")
-    active_autoimmune_disease = yes_no("Active autoimmune disease needing systemic treatment or long-term steroids")
+    uncontrolled_infection = yes_no(_("Uncontrolled active infection"))
+    prior_malignancy = yes_no(_("Other malignancy in the past"))
+    prior_malignancy_date = event_date(_("Date of the most recent other malignancy"))
+    prior_malignancy_nonmelanoma_skin = yes_no(_("It was curable non-melanoma skin cancer"))
+    uncontrolled_hypertension_or_diabetes = yes_no(_("Uncontrolled hypertension or diabetes"))
+    cardiocerebral_event = yes_no(_("Cerebral embolism/haemorrhage, MI or serious arrhythmia ever"))
+    cardiocerebral_event_date = event_date(_("Date of the most recent such event"))
+    immunosuppressant_use = yes_no(_("Systemic steroid >= 10 mg/day prednisone-eq. or immunosuppressant ever"))
+    last_immunosuppressant_date = event_date(_("Date of the last dose"))
+    immunosuppressant_planned = yes_no(_("Immunosuppressant planned during the study"))
+    live_vaccine = yes_no(_("Live attenuated vaccine ever"))
+    last_live_vaccine_date = event_date(_("Date of the last live vaccine"))
+    live_vaccine_planned = yes_no(_("Live vaccine planned during the study"))
+    therapeutic_hpv_vaccine_after_diagnosis = yes_no(_("Therapeutic HPV vaccine after LACC diagnosis"))
+    organ_transplant = yes_no(_("Previous organ transplantation"))
+    hiv = yes_no(_("HIV infection"))
+    uncontrolled_mental_illness = yes_no(_("Severe uncontrolled mental illness"))
+    hbv_dna_iu_ml = lab_value("HBV DNA", _("IU/mL (0 if undetectable)"), 14, 1)
+    hcv_rna_copies_ml = lab_value("HCV RNA", _("copies/mL (0 if undetectable)"), 14, 1)
+    mab_allergy = yes_no(_("Allergy to monoclonal antibodies or a trial drug"))
+    active_autoimmune_disease = yes_no(_("Active autoimmune disease needing systemic treatment or long-term steroids"))
 
     # The outcome as last evaluated when saved (for the screening log); the rules are re-run
     # whenever a decision is made.
@@ -187,7 +191,7 @@ class Screening(ClinicalRecord):
     history = HistoricalRecords()
 
     def __str__(self) -> str:
-        return f"Screening of {self.participant}"
+        return gettext("Screening of %(participant)s") % {"participant": self.participant}
 
 
 class Consent(ClinicalRecord):
@@ -196,7 +200,7 @@ class Consent(ClinicalRecord):
     audit_participant_lookup = "participant_id"
 
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="consents")
-    icf_version = models.CharField("Consent form version", max_length=30)
+    icf_version = models.CharField(_("Consent form version"), max_length=30)
     consent_date = models.DateField()
     obtained_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     withdrawn_on = models.DateField(null=True, blank=True, editable=False)
@@ -208,7 +212,9 @@ class Consent(ClinicalRecord):
         ordering = ["-consent_date", "-id"]
 
     def __str__(self) -> str:
-        return f"Consent {self.icf_version} on {self.consent_date:%Y-%m-%d}"
+        return gettext("Consent %(version)s on %(date)s") % {
+            "version": self.icf_version, "date": f"{self.consent_date:%Y-%m-%d}"
+        }
 
 
 class EligibilitySignature(ClinicalRecord):
@@ -216,7 +222,8 @@ class EligibilitySignature(ClinicalRecord):
     exact criteria outcome signed (valid only while the screening stays at the signed version)."""
 
     audit_participant_lookup = "participant_id"
-    MEANING = "I confirm this patient is eligible"
+    # Stored in English with each signature (and as its audit reason); shown translated (gettext(MEANING)).
+    MEANING = gettext_noop("I confirm this patient is eligible")
 
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="eligibility_signatures")
     screening_version = models.PositiveIntegerField()
@@ -224,8 +231,8 @@ class EligibilitySignature(ClinicalRecord):
     signer_name = models.CharField(max_length=150)
     signed_at = models.DateTimeField()
     meaning = models.CharField(max_length=200, default=MEANING)
-    enrolment_date = models.DateField(help_text="The planned enrolment date the criteria were evaluated against.")
-    criteria = models.JSONField(help_text="Each criterion's id, status and reason, as signed.")
+    enrolment_date = models.DateField(help_text=_("The planned enrolment date the criteria were evaluated against."))
+    criteria = models.JSONField(help_text=_("Each criterion's id, status and reason, as signed."))
 
     history = HistoricalRecords()
 
@@ -234,7 +241,9 @@ class EligibilitySignature(ClinicalRecord):
         permissions = [("sign_eligibility", "Can sign eligibility (investigator)")]
 
     def __str__(self) -> str:
-        return f"Eligibility signed by {self.signer_name} at {self.signed_at:%Y-%m-%d %H:%M}"
+        return gettext("Eligibility signed by %(name)s at %(when)s") % {
+            "name": self.signer_name, "when": f"{self.signed_at:%Y-%m-%d %H:%M}"
+        }
 
 
 # --- Visits (PROTOCOL §4; the paper's Table 2) ----------------------------------------------------
@@ -243,8 +252,8 @@ UNSCHEDULED = "unscheduled"
 
 
 class VisitOutcome(models.TextChoices):
-    DONE = "done", "Done"
-    MISSED = "missed", "Missed"
+    DONE = "done", pgettext_lazy("visit outcome", "Done")
+    MISSED = "missed", pgettext_lazy("visit outcome", "Missed")
 
 
 class Visit(ClinicalRecord):
@@ -256,12 +265,12 @@ class Visit(ClinicalRecord):
     audit_participant_lookup = "participant_id"
 
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="visits")
-    visit_code = models.CharField("Visit", max_length=20)
+    visit_code = models.CharField(_("Visit"), max_length=20)
     outcome = models.CharField(max_length=8, choices=VisitOutcome.choices, default=VisitOutcome.DONE)
-    visit_date = models.DateField("Date of the visit", null=True, blank=True)
-    missed_reason = models.TextField("Why the visit was missed", blank=True)
-    window_note = models.TextField("Why the visit is outside its window", blank=True)
-    unscheduled_reason = models.TextField("Reason for the unscheduled visit", blank=True)
+    visit_date = models.DateField(_("Date of the visit"), null=True, blank=True)
+    missed_reason = models.TextField(_("Why the visit was missed"), blank=True)
+    window_note = models.TextField(_("Why the visit is outside its window"), blank=True)
+    unscheduled_reason = models.TextField(_("Reason for the unscheduled visit"), blank=True)
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -281,7 +290,7 @@ class Visit(ClinicalRecord):
 
     def __str__(self) -> str:
         when = f"{self.visit_date:%Y-%m-%d}" if self.visit_date else self.get_outcome_display().lower()
-        return f"Visit {self.visit_code} ({when})"
+        return gettext("Visit %(code)s (%(when)s)") % {"code": self.visit_code, "when": when}
 
     @property
     def unscheduled(self) -> bool:
@@ -289,8 +298,8 @@ class Visit(ClinicalRecord):
 
 
 class VisitFormState(models.TextChoices):
-    ENTERED = "entered", "Entered"
-    NOT_DONE = "not_done", "Not done"
+    ENTERED = "entered", pgettext_lazy("form state", "Entered")
+    NOT_DONE = "not_done", pgettext_lazy("form state", "Not done")
 
 
 class VisitForm(ClinicalRecord):
@@ -302,7 +311,7 @@ class VisitForm(ClinicalRecord):
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="forms")
     form = models.CharField(max_length=30)
     state = models.CharField(max_length=10, choices=VisitFormState.choices)
-    reason = models.TextField("Why it was not done", blank=True)
+    reason = models.TextField(_("Why it was not done"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -318,9 +327,9 @@ class VisitForm(ClinicalRecord):
 
 
 class FlagKind(models.TextChoices):
-    DUE_SOON = "due_soon", "Due soon"
-    DUE_NOW = "due_now", "Due now"
-    OVERDUE = "overdue", "Overdue"
+    DUE_SOON = "due_soon", _("Due soon")
+    DUE_NOW = "due_now", _("Due now")
+    OVERDUE = "overdue", _("Overdue")
 
 
 class VisitFlag(models.Model):

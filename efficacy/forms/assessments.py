@@ -11,6 +11,8 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import StaleRecordError
 from core.forms import AuditedEditMixin, DateInput
@@ -40,10 +42,12 @@ MAX_DIAMETER_MM = Decimal("999.9")
 
 def visit_choices(participant) -> list[tuple[str, str]]:
     """The participant's scheduled visits that expect a tumour assessment, with their windows."""
-    return [("", "— none —")] + [
-        (visit.code, f"{visit.label} (window {visit.window_start:%Y-%m-%d} to {visit.window_end:%Y-%m-%d})")
+    return [("", gettext("— none —"))] + [
+        (visit.code, gettext("%(visit)s (window %(start)s to %(end)s)") % {
+            "visit": visit.label, "start": f"{visit.window_start:%Y-%m-%d}", "end": f"{visit.window_end:%Y-%m-%d}",
+        })
         for visit in tumour_assessment_visits(participant)
-    ]
+    ]  # fmt: skip
 
 
 def _table_inputs(form: forms.Form, names=None) -> None:
@@ -85,10 +89,11 @@ def _mm_field(label: str, *, required: bool, minimum: str = "0", help_text: str 
 
 
 class _AssessmentFields(AuditedEditMixin):
-    assessment_date = forms.DateField(label="Imaging date", widget=DateInput)
-    imaging_method = forms.ChoiceField(label="Imaging method", choices=[("", "—")] + ImagingMethod.choices)
-    visit_code = forms.ChoiceField(label="Visit", required=False, help_text="The scheduled visit this imaging belongs to, if any.")
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    assessment_date = forms.DateField(label=_("Imaging date"), widget=DateInput)
+    imaging_method = forms.ChoiceField(label=_("Imaging method"), choices=[("", "—")] + ImagingMethod.choices)
+    visit_code = forms.ChoiceField(label=_("Visit"), required=False,
+                                   help_text=_("The scheduled visit this imaging belongs to, if any."))  # fmt: skip
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, participant, **kwargs):
         super().__init__(*args, **kwargs)
@@ -99,7 +104,7 @@ class _AssessmentFields(AuditedEditMixin):
 
 
 class BaselineForm(_AssessmentFields):
-    baseline_nodes = forms.ChoiceField(label="Nodal status at baseline", choices=[("", "—")] + BaselineNodes.choices)
+    baseline_nodes = forms.ChoiceField(label=_("Nodal status at baseline"), choices=[("", "—")] + BaselineNodes.choices)
 
     field_order = ["assessment_date", "imaging_method", "visit_code", "baseline_nodes", "note"]
 
@@ -116,9 +121,9 @@ class BaselineForm(_AssessmentFields):
 class _LesionForm(forms.Form):
     lesion_id = forms.IntegerField(widget=forms.HiddenInput, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    organ = forms.CharField(label="Organ", max_length=60)
-    location = forms.CharField(label="Location / description", max_length=200, required=False)
-    is_lymph_node = forms.BooleanField(label="Lymph node", required=False)
+    organ = forms.CharField(label=_("Organ"), max_length=60)
+    location = forms.CharField(label=_("Location / description"), max_length=200, required=False)
+    is_lymph_node = forms.BooleanField(label=_("Lymph node"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -134,9 +139,9 @@ class _LesionForm(forms.Form):
 
 
 class TargetLesionForm(_LesionForm):
-    diameter_mm = _mm_field("Diameter (mm)", required=True, minimum="0.1",
-                            help_text="Longest diameter; short axis for a lymph node.")  # fmt: skip
-    slice_thickness_mm = _mm_field("CT slice thickness (mm)", required=False, minimum="0.1")
+    diameter_mm = _mm_field(_("Diameter (mm)"), required=True, minimum="0.1",
+                            help_text=_("Longest diameter; short axis for a lymph node."))  # fmt: skip
+    slice_thickness_mm = _mm_field(_("CT slice thickness (mm)"), required=False, minimum="0.1")
 
 
 class NonTargetLesionForm(_LesionForm):
@@ -242,11 +247,11 @@ class FollowUpForm(_AssessmentFields):
     ``preview=True`` reads the live computation's query: only the inputs the computation needs,
     none of them required."""
 
-    non_target_response = forms.ChoiceField(label="Non-target lesions", choices=[("", "—")] + NonTargetResponse.choices)
-    new_lesions = forms.ChoiceField(label="New lesions", choices=NewLesions.choices, initial=NewLesions.NONE,
+    non_target_response = forms.ChoiceField(label=_("Non-target lesions"), choices=[("", "—")] + NonTargetResponse.choices)
+    new_lesions = forms.ChoiceField(label=_("New lesions"), choices=NewLesions.choices, initial=NewLesions.NONE,
                                     widget=forms.RadioSelect)  # fmt: skip
-    new_lesion_sites = forms.CharField(label="Where the new lesions are", max_length=200, required=False,
-                                       help_text="Required for an equivocal or unequivocal new lesion.")  # fmt: skip
+    new_lesion_sites = forms.CharField(label=_("Where the new lesions are"), max_length=200, required=False,
+                                       help_text=_("Required for an equivocal or unequivocal new lesion."))  # fmt: skip
 
     def __init__(self, *args, targets: list[Lesion], has_non_targets: bool, preview: bool = False,
                  measurement_versions: dict[int, int] | None = None, **kwargs):  # fmt: skip
@@ -257,12 +262,15 @@ class FollowUpForm(_AssessmentFields):
         self.table_fields: list[str] = []
         for lesion in targets:
             self.fields[measurement_field(lesion.pk, "status")] = forms.ChoiceField(
-                label=f"{lesion.label} status", choices=[("", "—")] + MeasurementStatus.choices,
-                required=not preview, initial=MeasurementStatus.MEASURED,
+                label=gettext("%(lesion)s status") % {"lesion": lesion.label},
+                choices=[("", "—")] + MeasurementStatus.choices, required=not preview, initial=MeasurementStatus.MEASURED,
             )  # fmt: skip
-            what = "short axis" if lesion.is_lymph_node else "longest diameter"
+            if lesion.is_lymph_node:
+                help_text = gettext("Short axis; only when measured.")
+            else:
+                help_text = gettext("Longest diameter; only when measured.")
             self.fields[measurement_field(lesion.pk, "diameter_mm")] = _mm_field(
-                f"{lesion.label} diameter (mm)", required=False, help_text=f"{what.capitalize()}; only when measured."
+                gettext("%(lesion)s diameter (mm)") % {"lesion": lesion.label}, required=False, help_text=help_text
             )
             if measurement_versions and lesion.pk in measurement_versions:
                 self.fields[measurement_field(lesion.pk, "version")] = forms.IntegerField(
@@ -335,12 +343,11 @@ class FollowUpForm(_AssessmentFields):
     def first_error(self) -> tuple[str, str]:
         """The first refusal (input name, message), for the preview's 400 answer."""
         for name, errors in self.errors.items():
-            return ("" if name == NON_FIELD_ERRORS else name), f"{self._label(name)}{errors[0]}"
+            field = self.fields.get(name)
+            if field is not None and field.label:
+                return name, gettext("%(field)s: %(error)s") % {"field": field.label, "error": errors[0]}
+            return ("" if name == NON_FIELD_ERRORS else name), errors[0]
         return "", ""
-
-    def _label(self, name: str) -> str:
-        field = self.fields.get(name)
-        return f"{field.label}: " if field is not None and field.label else ""
 
 
 # --- the investigator's confirmation --------------------------------------------------------------
@@ -351,10 +358,10 @@ class ResponseConfirmForm(SignatureForm):
     ticked and the password re-entered (as the adverse-event signature)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    response = forms.ChoiceField(label="Overall response", widget=forms.RadioSelect)
+    response = forms.ChoiceField(label=_("Overall response"), widget=forms.RadioSelect)
     reason = forms.CharField(
-        label="Reason", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required when the response differs from the computed one, or replaces a confirmation.",
+        label=_("Reason"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when the response differs from the computed one, or replaces a confirmation."),
     )  # fmt: skip
 
     field_order = ["version", "response", "reason", "confirm", "password"]
@@ -362,4 +369,4 @@ class ResponseConfirmForm(SignatureForm):
     def __init__(self, *args, responses: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["response"].choices = [(value, Response(value).label) for value in responses]
-        self.fields["confirm"].label = ResponseConfirmation.MEANING
+        self.fields["confirm"].label = gettext(ResponseConfirmation.MEANING)

@@ -5,6 +5,8 @@ import datetime
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.forms import DateInput
 
@@ -17,12 +19,12 @@ class SurvivalReportForm(forms.Form):
     """The report's GET parameters (input shape only): the data cut-off and the comparison factor."""
 
     cutoff = forms.DateField(
-        label="Data cut-off",
+        label=_("Data cut-off"),
         required=False,
         widget=DateInput,
-        help_text="Progressions, deaths and follow-up after this date are ignored. Default: today.",
+        help_text=_("Progressions, deaths and follow-up after this date are ignored. Default: today."),
     )
-    factor = forms.ChoiceField(label="Compare by", choices=FACTOR_CHOICES, required=False)
+    factor = forms.ChoiceField(label=_("Compare by"), choices=FACTOR_CHOICES, required=False)
 
     def __init__(self, *args, today: datetime.date, **kwargs):
         super().__init__(*args, **kwargs)
@@ -36,9 +38,11 @@ class SurvivalReportForm(forms.Form):
     def clean_cutoff(self):
         value = self.cleaned_data.get("cutoff")
         if value is not None and value < EARLIEST_CUTOFF:
-            raise forms.ValidationError(f"Enter a date from {EARLIEST_CUTOFF:%Y-%m-%d} on.")
+            raise forms.ValidationError(
+                gettext("Enter a date from %(date)s on.") % {"date": f"{EARLIEST_CUTOFF:%Y-%m-%d}"}
+            )
         if value is not None and value > self.today:
-            raise forms.ValidationError("The cut-off cannot be after today: nothing is known yet.")
+            raise forms.ValidationError(gettext("The cut-off cannot be after today: nothing is known yet."))
         return value
 
     def parameters(self) -> tuple[datetime.date, str | None]:

@@ -20,13 +20,16 @@ can be computed:
 - A death moves the participant to "died", an off-study date to "off study" (the lifecycle of
   ``enrollment.rules.status``); a corrected date corrects the date in the status history.
 
-Pure Python: no Django, no database, no clock (``today`` is a parameter). Every refusal and
-warning carries a stable code; tests assert the codes, the pages show the messages.
+Pure Python: no database, no clock (``today`` is a parameter); Django only for ``gettext`` of the
+messages. Every refusal and warning carries a stable code; tests assert the codes, the pages show
+the messages (in the user's language).
 """
 
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
 
 from efficacy.rules.recist import PD
 from enrollment.rules.status import DIED, OFF_STUDY
@@ -105,45 +108,47 @@ def progression_problems(
     field = "progression_date"
     problems = []
     if progression_date > today:
-        problems.append(Problem("progression.date.future", field, f"{_d(progression_date)} is in the future."))
+        problems.append(Problem("progression.date.future", field, _("%(date)s is in the future.") % {"date": _d(progression_date)}))
     if diagnosis_date is not None and progression_date < diagnosis_date:
         problems.append(Problem(
             "progression.date.before_diagnosis", field,
-            f"A progression cannot be before the diagnosis ({_d(diagnosis_date)}).",
+            _("A progression cannot be before the diagnosis (%(date)s).") % {"date": _d(diagnosis_date)},
         ))  # fmt: skip
     if enrolment_date is not None and progression_date < enrolment_date:
         problems.append(Problem(
             "progression.date.before_enrolment", field,
-            f"A progression before enrolment ({_d(enrolment_date)}) is not a progression of the trial: "
-            "record it in the medical history.",
+            _("A progression before enrolment (%(date)s) is not a progression of the trial: record it in the "
+              "medical history.") % {"date": _d(enrolment_date)},
         ))  # fmt: skip
     if death_date is not None and progression_date > death_date:
         problems.append(Problem(
             "progression.date.after_death", field,
-            f"A progression cannot be after the recorded date of death ({_d(death_date)}).",
+            _("A progression cannot be after the recorded date of death (%(date)s).") % {"date": _d(death_date)},
         ))  # fmt: skip
     if last_progression_free_date is not None and progression_date < last_progression_free_date:
         problems.append(Problem(
             "progression.date.before_progression_free", field,
-            f"The follow-up records her free of progression on {_d(last_progression_free_date)}; a progression "
-            "before that contradicts it. If that date is wrong, correct the follow-up status first.",
+            _("The follow-up records her free of progression on %(date)s; a progression before that "
+              "contradicts it. If that date is wrong, correct the follow-up status first.")
+            % {"date": _d(last_progression_free_date)},
         ))  # fmt: skip
     if progression_date in set(other_progression_dates):
         problems.append(Problem(
             "progression.date.duplicate", field,
-            f"A progression on {_d(progression_date)} is already recorded: correct that one instead "
-            "(give every site in it).",
+            _("A progression on %(date)s is already recorded: correct that one instead (give every site in it).")
+            % {"date": _d(progression_date)},
         ))  # fmt: skip
     if assessment is not None:
         if not assessment.is_follow_up:
             problems.append(Problem(
                 "progression.assessment.not_follow_up", "assessment",
-                "Link a follow-up tumour assessment, not the baseline.",
+                _("Link a follow-up tumour assessment, not the baseline."),
             ))  # fmt: skip
         elif not shows_progression(assessment.computed_response, assessment.confirmed_response):
             problems.append(Problem(
                 "progression.assessment.not_pd", "assessment",
-                f"The assessment of {_d(assessment.assessment_date)} does not show progressive disease (PD).",
+                _("The assessment of %(date)s does not show progressive disease (PD).")
+                % {"date": _d(assessment.assessment_date)},
             ))  # fmt: skip
     return problems
 
@@ -201,54 +206,63 @@ def follow_up_problems(facts: FollowUpFacts, *, today: Date) -> list[Problem]:
     if facts.last_known_alive_date is not None and death is None:
         day = facts.last_known_alive_date
         if day > today:
-            add("last_known_alive_date", "future", f"{_d(day)} is in the future.")
+            add("last_known_alive_date", "future", _("%(date)s is in the future.") % {"date": _d(day)})
         if enrolment is not None and day < enrolment:
-            add("last_known_alive_date", "before_enrolment", f"Last known alive cannot be before enrolment ({_d(enrolment)}).")
+            add("last_known_alive_date", "before_enrolment",
+                _("Last known alive cannot be before enrolment (%(date)s).") % {"date": _d(enrolment)})  # fmt: skip
 
     if death is not None:
         if death > today:
-            add("death_date", "future", f"{_d(death)} is in the future.")
+            add("death_date", "future", _("%(date)s is in the future.") % {"date": _d(death)})
         if enrolment is not None and death < enrolment:
-            add("death_date", "before_enrolment", f"A death before enrolment ({_d(enrolment)}) cannot be recorded in follow-up.")
+            add("death_date", "before_enrolment",
+                _("A death before enrolment (%(date)s) cannot be recorded in follow-up.") % {"date": _d(enrolment)})  # fmt: skip
         if facts.progression_dates and death < max(facts.progression_dates):
             add("death_date", "before_progression",
-                f"The date of death cannot be before the last recorded progression ({_d(max(facts.progression_dates))}).")  # fmt: skip
+                _("The date of death cannot be before the last recorded progression (%(date)s).")
+                % {"date": _d(max(facts.progression_dates))})  # fmt: skip
         if not facts.death_cause:
-            add("death_cause", "missing", "Give the cause of death (choose 'Unknown' when it is not known).")
+            add("death_cause", "missing", _("Give the cause of death (choose 'Unknown' when it is not known)."))
         elif facts.death_cause == DEATH_CAUSE_OTHER and not facts.death_cause_detail.strip():
-            add("death_cause_detail", "missing", "Say in words what the other cause of death was.")
+            add("death_cause_detail", "missing", _("Say in words what the other cause of death was."))
     elif facts.death_cause or facts.death_cause_detail.strip():
-        add("death_date", "missing", "A cause of death needs the date of death.")
+        add("death_date", "missing", _("A cause of death needs the date of death."))
 
     free = facts.last_progression_free_date
     if free is not None:
         if free > today:
-            add("last_progression_free_date", "future", f"{_d(free)} is in the future.")
+            add("last_progression_free_date", "future", _("%(date)s is in the future.") % {"date": _d(free)})
         if facts.diagnosis_date is not None and free < facts.diagnosis_date:
             add("last_progression_free_date", "before_diagnosis",
-                f"Last known free of progression cannot be before the diagnosis ({_d(facts.diagnosis_date)}).")  # fmt: skip
+                _("Last known free of progression cannot be before the diagnosis (%(date)s).")
+                % {"date": _d(facts.diagnosis_date)})  # fmt: skip
         if facts.progression_dates and free > min(facts.progression_dates):
             add("last_progression_free_date", "after_progression",
-                f"Last known free of progression cannot be after the first progression ({_d(min(facts.progression_dates))}).")  # fmt: skip
+                _("Last known free of progression cannot be after the first progression (%(date)s).")
+                % {"date": _d(min(facts.progression_dates))})  # fmt: skip
         if alive is not None and free > alive:
-            limit = "the date of death" if death is not None else "the date last known alive"
-            add("last_progression_free_date", "after_alive",
-                f"Last known free of progression cannot be after {limit} ({_d(alive)}).")  # fmt: skip
+            if death is not None:
+                message = _("Last known free of progression cannot be after the date of death (%(date)s).")
+            else:
+                message = _("Last known free of progression cannot be after the date last known alive (%(date)s).")
+            add("last_progression_free_date", "after_alive", message % {"date": _d(alive)})
 
     off = facts.off_study_date
     if off is not None:
         if off > today:
-            add("off_study_date", "future", f"{_d(off)} is in the future.")
+            add("off_study_date", "future", _("%(date)s is in the future.") % {"date": _d(off)})
         if enrolment is not None and off < enrolment:
-            add("off_study_date", "before_enrolment", f"The off-study date cannot be before enrolment ({_d(enrolment)}).")
+            add("off_study_date", "before_enrolment",
+                _("The off-study date cannot be before enrolment (%(date)s).") % {"date": _d(enrolment)})  # fmt: skip
         if death is not None and off > death:
-            add("off_study_date", "after_death", f"The off-study date cannot be after the date of death ({_d(death)}).")
+            add("off_study_date", "after_death",
+                _("The off-study date cannot be after the date of death (%(date)s).") % {"date": _d(death)})  # fmt: skip
         if not facts.off_study_reason:
-            add("off_study_reason", "missing", "Give the reason for going off study.")
+            add("off_study_reason", "missing", _("Give the reason for going off study."))
     elif facts.off_study_reason:
-        add("off_study_date", "missing", "An off-study reason needs the off-study date.")
+        add("off_study_date", "missing", _("An off-study reason needs the off-study date."))
     if facts.off_study_reason == OFF_STUDY_REASON_OTHER and not facts.off_study_detail.strip():
-        add("off_study_detail", "missing", "Say in words what the other reason was.")
+        add("off_study_detail", "missing", _("Say in words what the other reason was."))
     return problems
 
 
@@ -301,8 +315,8 @@ def status_steps(
         if off_entry is not None and current_status in (OFF_STUDY, DIED):
             problems.append(Problem(
                 "follow_up.off_study_date.status_off_study", "off_study_date",
-                f"Her study status history has her off study from {_d(off_entry.effective_date)}: give the "
-                "off-study date and reason (going back on study is not possible).",
+                _("Her study status history has her off study from %(date)s: give the off-study date and reason "
+                  "(going back on study is not possible).") % {"date": _d(off_entry.effective_date)},
             ))  # fmt: skip
     elif off_entry is not None and current_status in (OFF_STUDY, DIED):
         if off_entry.effective_date != off_study_date:
@@ -312,12 +326,13 @@ def status_steps(
 
     if death_date is None:
         if current_status == DIED:
-            since = f" since {_d(died_entry.effective_date)}" if died_entry is not None else ""
-            problems.append(Problem(
-                "follow_up.death_date.status_died", "death_date",
-                f"Her study status is 'died'{since}: give the date of death and its cause "
-                "(a recorded death cannot be removed here).",
-            ))  # fmt: skip
+            if died_entry is not None:
+                message = _("Her study status is 'died' since %(date)s: give the date of death and its cause "
+                            "(a recorded death cannot be removed here).") % {"date": _d(died_entry.effective_date)}
+            else:
+                message = _("Her study status is 'died': give the date of death and its cause (a recorded death "
+                            "cannot be removed here).")
+            problems.append(Problem("follow_up.death_date.status_died", "death_date", message))
     elif current_status == DIED:
         if died_entry is None or died_entry.effective_date != death_date:
             steps.append(StatusStep(CORRECT, DIED, death_date))
@@ -391,55 +406,60 @@ def outcome_warnings(facts: OutcomeFacts) -> list[ConsistencyWarning]:
 
     if facts.diagnosis_date is None:
         add("outcome.diagnosis_date.missing",
-            "No diagnosis date: survival times cannot be computed without it (PFS and OS count from the diagnosis).")  # fmt: skip
+            _("No diagnosis date: survival times cannot be computed without it (PFS and OS count from the "
+              "diagnosis)."))  # fmt: skip
     if facts.status == DIED and facts.death_date is None:
         add("outcome.status.died_without_death_date",
-            f"Her study status is 'died' since {_d(facts.status_date)} but no date of death is recorded here.")  # fmt: skip
+            _("Her study status is 'died' since %(date)s but no date of death is recorded here.")
+            % {"date": _d(facts.status_date)})  # fmt: skip
     if facts.status == OFF_STUDY and facts.off_study_date is None:
         add("outcome.status.off_study_without_date",
-            f"Her study status is 'off study' since {_d(facts.status_date)} but no off-study date and reason "
-            "are recorded here.")  # fmt: skip
+            _("Her study status is 'off study' since %(date)s but no off-study date and reason are recorded "
+              "here.") % {"date": _d(facts.status_date)})  # fmt: skip
 
     progression_dates = sorted(link.progression_date for link in facts.progressions)
     if facts.death_date is None:
         if facts.last_known_alive_date is None:
             add("outcome.last_known_alive.missing",
-                "No last-known-alive date: overall survival is censored at it; record the last contact.")  # fmt: skip
+                _("No last-known-alive date: overall survival is censored at it; record the last contact."))  # fmt: skip
         elif progression_dates and facts.last_known_alive_date < progression_dates[-1]:
             add("outcome.last_known_alive.before_progression",
-                f"Last known alive ({_d(facts.last_known_alive_date)}) is before the progression of "
-                f"{_d(progression_dates[-1])}, when she was alive: update last known alive.")  # fmt: skip
+                _("Last known alive (%(alive)s) is before the progression of %(progression)s, when she was alive: "
+                  "update last known alive.")
+                % {"alive": _d(facts.last_known_alive_date), "progression": _d(progression_dates[-1])})  # fmt: skip
 
     if facts.pd_assessment_dates:
         first_pd = min(facts.pd_assessment_dates)
         if not progression_dates:
             add("outcome.assessment.pd_without_progression",
-                f"The tumour assessment of {_d(first_pd)} shows progressive disease (PD) but no progression "
-                "is recorded.")  # fmt: skip
+                _("The tumour assessment of %(date)s shows progressive disease (PD) but no progression is "
+                  "recorded.") % {"date": _d(first_pd)})  # fmt: skip
         elif first_pd < progression_dates[0]:
             add("outcome.assessment.pd_without_progression",
-                f"The tumour assessment of {_d(first_pd)} shows progressive disease (PD), before the first "
-                f"recorded progression ({_d(progression_dates[0])}): PFS may be too long.")  # fmt: skip
+                _("The tumour assessment of %(date)s shows progressive disease (PD), before the first recorded "
+                  "progression (%(progression)s): PFS may be too long.")
+                % {"date": _d(first_pd), "progression": _d(progression_dates[0])})  # fmt: skip
     for link in facts.progressions:
         if link.assessment_date is not None and not link.assessment_shows_pd:
             add("outcome.progression.assessment_not_pd",
-                f"The progression of {_d(link.progression_date)} is linked to the assessment of "
-                f"{_d(link.assessment_date)}, whose response is no longer PD.")  # fmt: skip
+                _("The progression of %(progression)s is linked to the assessment of %(assessment)s, whose "
+                  "response is no longer PD.")
+                % {"progression": _d(link.progression_date), "assessment": _d(link.assessment_date)})  # fmt: skip
 
     fatal = [event for event in facts.fatal_adverse_events if event.death_date is not None]
     if facts.death_date is not None:
         for event in fatal:
             if event.death_date != facts.death_date:
                 add("outcome.ae.death_date_differs",
-                    f"Adverse event {event.number} records death on {_d(event.death_date)}; the follow-up says "
-                    f"{_d(facts.death_date)}.")  # fmt: skip
+                    _("Adverse event %(number)s records death on %(date)s; the follow-up says %(follow_up)s.")
+                    % {"number": event.number, "date": _d(event.death_date), "follow_up": _d(facts.death_date)})  # fmt: skip
         if facts.death_cause == DEATH_CAUSE_TREATMENT and not facts.fatal_adverse_events:
             add("outcome.ae.treatment_death_without_fatal_ae",
-                "The cause of death is treatment toxicity but no adverse event is recorded as fatal (grade 5): "
-                "record the fatal adverse event.")  # fmt: skip
+                _("The cause of death is treatment toxicity but no adverse event is recorded as fatal (grade 5): "
+                  "record the fatal adverse event."))  # fmt: skip
     else:
         for event in fatal:
             add("outcome.ae.fatal_without_death",
-                f"Adverse event {event.number} is fatal (death on {_d(event.death_date)}) but no death is "
-                "recorded here.")  # fmt: skip
+                _("Adverse event %(number)s is fatal (death on %(date)s) but no death is recorded here.")
+                % {"number": event.number, "date": _d(event.death_date)})  # fmt: skip
     return warnings

@@ -6,9 +6,10 @@ and the RECIST working group's published questions and clarifications (EORTC REC
 the guideline is silent. PROTOCOL §5: the primary endpoint is the objective response rate by
 RECIST 1.1; this single-arm trial therefore requires confirmation of CR and PR (section 4.6.1).
 
-Pure Python: no Django, no clock. Lengths are in mm and computed as ``Decimal`` (floats are read
-through their shortest text form, so 70.1 is exactly 70.1); thresholds come from
-``trialsite.protocol.efficacy.RECIST``.
+Pure Python: no database, no clock; Django only for ``gettext`` of the messages people read
+(``ValueError`` texts are for programmers and stay English). Lengths are in mm and computed as
+``Decimal`` (floats are read through their shortest text form, so 70.1 is exactly 70.1);
+thresholds come from ``trialsite.protocol.efficacy.RECIST``.
 
 Response strings are exactly ``"CR"``, ``"PR"``, ``"SD"``, ``"PD"``, ``"NE"`` and
 ``"NON-CR/NON-PD"``.
@@ -19,6 +20,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
+
+from django.utils.translation import gettext as _
 
 from trialsite.protocol.efficacy import LYMPH_NODE_ORGAN, RECIST
 
@@ -59,6 +62,10 @@ def _mm(value: Number, name: str = "value") -> Decimal:
     if not result.is_finite():
         raise ValueError(f"{name} must be a finite number of mm; got {value!r}.")
     return result
+
+
+def _iso(day: datetime.date) -> str:
+    return f"{day:%Y-%m-%d}"
 
 
 def round_percent(value: Decimal) -> Decimal:
@@ -256,45 +263,55 @@ def best_overall_response_detail(
     """The best overall response with the assessment dates behind it; see ``best_overall_response``."""
     points = _prepare(timepoints, start)
     if not points:
-        return BestResponse(NE, None, None, "No assessment after the start.")
+        return BestResponse(NE, None, None, _("No assessment after the start."))
 
     for wanted in (CR, PR):
         for index, (day, response) in enumerate(points):
             if response != wanted:
                 continue
             if not confirm:
-                return BestResponse(wanted, day, None, f"{wanted} on {day:%Y-%m-%d} (confirmation not required).")
+                return BestResponse(
+                    wanted, day, None,
+                    _("%(response)s on %(date)s (confirmation not required).") % {"response": wanted, "date": _iso(day)},
+                )  # fmt: skip
             confirmed_on = _confirmation(points, index, confirmation_days)
             if confirmed_on is not None:
                 return BestResponse(
                     wanted,
                     day,
                     confirmed_on,
-                    f"{wanted} on {day:%Y-%m-%d}, confirmed on {confirmed_on:%Y-%m-%d} "
-                    f"({(confirmed_on - day).days} days later; at least {confirmation_days} needed).",
+                    _("%(response)s on %(date)s, confirmed on %(confirmed)s (%(days)s days later; at least "
+                      "%(needed)s needed).") % {
+                        "response": wanted, "date": _iso(day), "confirmed": _iso(confirmed_on),
+                        "days": (confirmed_on - day).days, "needed": confirmation_days,
+                    },  # fmt: skip
                 )
 
     responses = {response for _, response in points}
     stable_label = NON_CR_NON_PD if NON_CR_NON_PD in responses else SD
     for day, response in points:
         if response in (CR, PR, SD, NON_CR_NON_PD) and (day - start).days >= sd_min_days:
-            unconfirmed = f" (unconfirmed {response})" if response in (CR, PR) else ""
-            return BestResponse(
-                stable_label,
-                day,
-                None,
-                f"{stable_label}{unconfirmed} on {day:%Y-%m-%d}, {(day - start).days} days after the start "
-                f"(at least {sd_min_days} needed).",
-            )
+            values = {
+                "response": stable_label, "unconfirmed": response, "date": _iso(day),
+                "days": (day - start).days, "needed": sd_min_days,
+            }  # fmt: skip
+            if response in (CR, PR):
+                reason = _("%(response)s (unconfirmed %(unconfirmed)s) on %(date)s, %(days)s days after the start "
+                           "(at least %(needed)s needed).") % values  # fmt: skip
+            else:
+                reason = _("%(response)s on %(date)s, %(days)s days after the start (at least %(needed)s needed).") % values
+            return BestResponse(stable_label, day, None, reason)
 
     last_day, last_response = points[-1]
     if last_response == PD:
         return BestResponse(
-            PD, last_day, None, f"PD on {last_day:%Y-%m-%d} before any response or stable disease counted."
-        )
+            PD, last_day, None,
+            _("PD on %(date)s before any response or stable disease counted.") % {"date": _iso(last_day)},
+        )  # fmt: skip
     return BestResponse(
-        NE, None, None, f"No confirmed response and no stable disease at least {sd_min_days} days after the start."
-    )
+        NE, None, None,
+        _("No confirmed response and no stable disease at least %(needed)s days after the start.") % {"needed": sd_min_days},
+    )  # fmt: skip
 
 
 def best_overall_response(
@@ -532,20 +549,21 @@ def check_target_lesion(lesion: BaselineLesion) -> LesionFinding | None:
     if not lesion.is_lymph_node:
         return LesionFinding(
             "recist.target.not_measurable",
-            f"{lesion.label}: longest diameter {size} mm is below the {minimum} mm needed for a target lesion.",
+            _("%(lesion)s: longest diameter %(size)s mm is below the %(minimum)s mm needed for a target lesion.")
+            % {"lesion": lesion.label, "size": size, "minimum": minimum},
             lesion.label,
         )
     if size >= RECIST.pathological_node_min_short_axis_mm:
         return LesionFinding(
             "recist.target.node_non_target",
-            f"{lesion.label}: short axis {size} mm is pathological but below {minimum} mm; "
-            "record it as a non-target lesion.",
+            _("%(lesion)s: short axis %(size)s mm is pathological but below %(minimum)s mm; record it as a "
+              "non-target lesion.") % {"lesion": lesion.label, "size": size, "minimum": minimum},
             lesion.label,
         )
     return LesionFinding(
         "recist.target.node_normal",
-        f"{lesion.label}: short axis {size} mm is below {RECIST.pathological_node_min_short_axis_mm} mm, "
-        "a normal node; do not record it.",
+        _("%(lesion)s: short axis %(size)s mm is below %(minimum)s mm, a normal node; do not record it.")
+        % {"lesion": lesion.label, "size": size, "minimum": RECIST.pathological_node_min_short_axis_mm},
         lesion.label,
     )
 
@@ -568,15 +586,16 @@ def check_target_selection(targets: Sequence[BaselineLesion]) -> list[LesionFind
         return [
             LesionFinding(
                 "recist.target.none",
-                "No target lesion: the patient has no measurable disease, so the response is assessed "
-                "from non-target lesions only.",
+                _("No target lesion: the patient has no measurable disease, so the response is assessed "
+                  "from non-target lesions only."),
             )
         ]
     if len(targets) > RECIST.max_target_lesions:
         findings.append(
             LesionFinding(
                 "recist.target.too_many",
-                f"{len(targets)} target lesions; at most {RECIST.max_target_lesions} are allowed.",
+                _("%(count)s target lesions; at most %(maximum)s are allowed.")
+                % {"count": len(targets), "maximum": RECIST.max_target_lesions},
             )
         )
     per_organ = Counter(_organ_key(lesion) for lesion in targets)
@@ -585,8 +604,10 @@ def check_target_selection(targets: Sequence[BaselineLesion]) -> list[LesionFind
             findings.append(
                 LesionFinding(
                     "recist.target.organ_limit",
-                    f"{count} target lesions in {organ}; at most {RECIST.max_target_lesions_per_organ} "
-                    "per organ are allowed (all lymph nodes count as one organ).",
+                    _("%(count)s target lesions in %(organ)s; at most %(maximum)s per organ are allowed (all "
+                      "lymph nodes count as one organ).")
+                    % {"count": count, "organ": _("lymph node") if organ == LYMPH_NODE_ORGAN else organ,
+                       "maximum": RECIST.max_target_lesions_per_organ},
                 )
             )
     for lesion in targets:

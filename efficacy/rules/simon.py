@@ -15,7 +15,8 @@ alpha = P(reject | p0) must be ``<=`` the target alpha and power = P(reject | p1
 The "optimal" design minimises EN(p0); the "minimax" design minimises n, ties broken by EN(p0).
 
 Pure Python (numpy for the vectorised search, scipy only for the beta quantiles of the exact
-confidence interval); no Django, no clock.
+confidence interval); no database, no clock; Django only for ``gettext`` of the plain-words
+messages.
 """
 
 import math
@@ -23,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from django.utils.translation import gettext, gettext_lazy, ngettext_lazy
 from scipy.stats import beta as beta_distribution
 
 from trialsite.protocol.efficacy import (
@@ -269,21 +271,95 @@ class SimonMonitor:
     final: StageStatus
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+# The wording of each decision point, whole sentences for translation. The plural follows the
+# number of responders ("1 responder", "2 responders").
+_WORDING = {
+    "stage1": {
+        "rule": gettext_lazy("%(needed)s of the first %(of)s needed to continue"),
+        "success_early": ngettext_lazy(
+            "%(responders)s responder among %(evaluable)s evaluable: %(needed)s reached, so the trial continues "
+            "to stage 2, decided with %(remaining)s of the first %(of)s still to be evaluable.",
+            "%(responders)s responders among %(evaluable)s evaluable: %(needed)s reached, so the trial continues "
+            "to stage 2, decided with %(remaining)s of the first %(of)s still to be evaluable.",
+            "responders",
+        ),
+        "success": ngettext_lazy(
+            "%(responders)s responder among %(evaluable)s evaluable: %(needed)s reached, so the trial continues "
+            "to stage 2.",
+            "%(responders)s responders among %(evaluable)s evaluable: %(needed)s reached, so the trial continues "
+            "to stage 2.",
+            "responders",
+        ),
+        "failure_early": ngettext_lazy(
+            "%(responders)s responder among %(evaluable)s evaluable: even if all %(remaining)s remaining of the "
+            "first %(of)s respond, at most %(at_most)s, fewer than %(needed)s, so the trial stops after stage 1.",
+            "%(responders)s responders among %(evaluable)s evaluable: even if all %(remaining)s remaining of the "
+            "first %(of)s respond, at most %(at_most)s, fewer than %(needed)s, so the trial stops after stage 1.",
+            "responders",
+        ),
+        "failure": ngettext_lazy(
+            "%(responders)s responder among %(evaluable)s evaluable: fewer than %(needed)s, so the trial stops "
+            "after stage 1.",
+            "%(responders)s responders among %(evaluable)s evaluable: fewer than %(needed)s, so the trial stops "
+            "after stage 1.",
+            "responders",
+        ),
+        "open": ngettext_lazy(
+            "%(responders)s responder among %(evaluable)s evaluable: %(more)s more needed among the remaining "
+            "%(remaining)s of the first %(of)s.",
+            "%(responders)s responders among %(evaluable)s evaluable: %(more)s more needed among the remaining "
+            "%(remaining)s of the first %(of)s.",
+            "responders",
+        ),
+    },
+    "final": {
+        "rule": gettext_lazy("%(needed)s of the %(of)s needed to call the regimen effective"),
+        "success_early": ngettext_lazy(
+            "%(responders)s responder among %(evaluable)s evaluable: %(needed)s reached, so the regimen is called "
+            "effective, decided with %(remaining)s of the %(of)s still to be evaluable.",
+            "%(responders)s responders among %(evaluable)s evaluable: %(needed)s reached, so the regimen is called "
+            "effective, decided with %(remaining)s of the %(of)s still to be evaluable.",
+            "responders",
+        ),
+        "success": ngettext_lazy(
+            "%(responders)s responder among %(evaluable)s evaluable: %(needed)s reached, so the regimen is called "
+            "effective.",
+            "%(responders)s responders among %(evaluable)s evaluable: %(needed)s reached, so the regimen is called "
+            "effective.",
+            "responders",
+        ),
+        "failure_early": ngettext_lazy(
+            "%(responders)s responder among %(evaluable)s evaluable: even if all %(remaining)s remaining of the "
+            "%(of)s respond, at most %(at_most)s, fewer than %(needed)s, so the regimen is not called effective.",
+            "%(responders)s responders among %(evaluable)s evaluable: even if all %(remaining)s remaining of the "
+            "%(of)s respond, at most %(at_most)s, fewer than %(needed)s, so the regimen is not called effective.",
+            "responders",
+        ),
+        "failure": ngettext_lazy(
+            "%(responders)s responder among %(evaluable)s evaluable: fewer than %(needed)s, so the regimen is not "
+            "called effective.",
+            "%(responders)s responders among %(evaluable)s evaluable: fewer than %(needed)s, so the regimen is not "
+            "called effective.",
+            "responders",
+        ),
+        "open": ngettext_lazy(
+            "%(responders)s responder among %(evaluable)s evaluable: %(more)s more needed among the remaining "
+            "%(remaining)s of the %(of)s.",
+            "%(responders)s responders among %(evaluable)s evaluable: %(more)s more needed among the remaining "
+            "%(remaining)s of the %(of)s.",
+            "responders",
+        ),
+    },
+}
 
 
 @dataclass(frozen=True)
 class _Point:
-    """Wording of one decision point."""
+    """One decision point: its code segment (and key of ``_WORDING``) and its two outcomes."""
 
-    stage: str  # code segment: "stage1" or "final"
-    pool: str  # "the first 27" or "the 87"
-    goal: str  # what reaching the boundary allows
+    stage: str  # "stage1" or "final"
     success: str
-    success_words: str
     failure: str
-    failure_words: str
 
 
 def _stage(evaluable: int, responders: int, *, boundary: int, of: int, point: _Point) -> StageStatus:
@@ -292,28 +368,23 @@ def _stage(evaluable: int, responders: int, *, boundary: int, of: int, point: _P
     if responders > evaluable:
         raise ValueError(f"{responders} responders cannot exceed {evaluable} evaluable patients.")
     if evaluable > of:
-        raise ValueError(f"This decision counts only {point.pool} evaluable patients; got {evaluable}.")
+        raise ValueError(f"This decision counts only {of} evaluable patients; got {evaluable}.")
     needed = boundary + 1
     remaining = of - evaluable
-    rule = f"{needed} of {point.pool} needed to {point.goal}"
-    so_far = f"{_plural(responders, 'responder')} among {evaluable} evaluable"
+    wording = _WORDING[point.stage]
+    values = {
+        "needed": needed, "of": of, "responders": responders, "evaluable": evaluable, "remaining": remaining,
+        "at_most": responders + remaining, "more": needed - responders,
+    }  # fmt: skip
     if responders >= needed:
         status = point.success
-        message = f"{so_far}: {needed} reached, so {point.success_words}"
-        if remaining:
-            message += f", decided with {remaining} of {point.pool} still to be evaluable"
+        message = wording["success_early" if remaining else "success"] % values
     elif responders + remaining < needed:
         status = point.failure
-        if remaining:
-            message = (
-                f"{so_far}: even if all {remaining} remaining of {point.pool} respond, at most "
-                f"{responders + remaining}, fewer than {needed}, so {point.failure_words}"
-            )
-        else:
-            message = f"{so_far}: fewer than {needed}, so {point.failure_words}"
+        message = wording["failure_early" if remaining else "failure"] % values
     else:
         status = OPEN
-        message = f"{so_far}: {needed - responders} more needed among the remaining {remaining} of {point.pool}"
+        message = wording["open"] % values
     decided = status != OPEN
     return StageStatus(
         code=f"simon.{point.stage}.{status.replace(' ', '_')}",
@@ -324,8 +395,8 @@ def _stage(evaluable: int, responders: int, *, boundary: int, of: int, point: _P
         of=of,
         decided=decided,
         determined_early=decided and remaining > 0,
-        rule=rule,
-        message=message + ".",
+        rule=wording["rule"] % values,
+        message=message,
     )
 
 
@@ -337,15 +408,7 @@ def stage1_status(evaluable: int, responders: int, *, r1: int, n1: int) -> Stage
     responds (this includes reaching n1 with <= r1 responders); otherwise ``open``.
     Codes: ``simon.stage1.open``, ``simon.stage1.continue``, ``simon.stage1.stop``.
     """
-    point = _Point(
-        stage="stage1",
-        pool=f"the first {n1}",
-        goal="continue",
-        success=CONTINUE,
-        success_words="the trial continues to stage 2",
-        failure=STOP,
-        failure_words="the trial stops after stage 1",
-    )
+    point = _Point(stage="stage1", success=CONTINUE, failure=STOP)
     return _stage(evaluable, responders, boundary=r1, of=n1, point=point)
 
 
@@ -356,15 +419,7 @@ def final_status(evaluable: int, responders: int, *, r: int, n: int) -> StageSta
     <= r; otherwise ``open``. Codes: ``simon.final.open``, ``simon.final.effective``,
     ``simon.final.not_effective``.
     """
-    point = _Point(
-        stage="final",
-        pool=f"the {n}",
-        goal="call the regimen effective",
-        success=EFFECTIVE,
-        success_words="the regimen is called effective",
-        failure=NOT_EFFECTIVE,
-        failure_words="the regimen is not called effective",
-    )
+    point = _Point(stage="final", success=EFFECTIVE, failure=NOT_EFFECTIVE)
     return _stage(evaluable, responders, boundary=r, of=n, point=point)
 
 
@@ -405,7 +460,7 @@ def simon_monitor(
             decided=True,
             determined_early=evaluable < boundaries.n,
             rule=final.rule,
-            message="The trial stopped after stage 1, so the regimen is not called effective.",
+            message=gettext("The trial stopped after stage 1, so the regimen is not called effective."),
         )
     return SimonMonitor(stage1=stage1, final=final)
 

@@ -23,7 +23,8 @@ Conventions, written down once:
   ``lifelines.utils.median_survival_times`` on the interval curves; groups are compared with the
   log-rank test and a Cox proportional-hazards model (Efron ties).
 
-Pure Python (no Django, no database, no clock): ``cutoff`` is a parameter.
+Pure Python (no database, no clock): ``cutoff`` is a parameter; Django only for ``gettext`` of the
+labels and messages people read (CSV downloads render them in English).
 """
 
 import datetime
@@ -35,6 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.exceptions import ConvergenceError, ConvergenceWarning
 from lifelines.statistics import logrank_test, multivariate_logrank_test
@@ -65,19 +68,36 @@ DIAGNOSIS = "diagnosis"
 CUTOFF = "cutoff"
 
 BASIS_LABELS = {
-    DEATH: "death",
-    PROGRESSION: "progression",
-    LAST_KNOWN_ALIVE: "censored: last known alive",
-    LAST_PROGRESSION_FREE: "censored: last known progression-free",
-    LAST_ASSESSMENT: "censored: last follow-up assessment",
-    ENROLMENT: "censored: enrolment (no later follow-up)",
-    DIAGNOSIS: "censored: diagnosis (no follow-up)",
-    CUTOFF: "censored: data cut-off",
+    DEATH: pgettext_lazy("survival time ends at", "death"),
+    PROGRESSION: pgettext_lazy("survival time ends at", "progression"),
+    LAST_KNOWN_ALIVE: gettext_lazy("censored: last known alive"),
+    LAST_PROGRESSION_FREE: gettext_lazy("censored: last known progression-free"),
+    LAST_ASSESSMENT: gettext_lazy("censored: last follow-up assessment"),
+    ENROLMENT: gettext_lazy("censored: enrolment (no later follow-up)"),
+    DIAGNOSIS: gettext_lazy("censored: diagnosis (no follow-up)"),
+    CUTOFF: gettext_lazy("censored: data cut-off"),
+}
+
+# The dates a participant's times are read from, named in the messages about them.
+_LAST_NON_PD_ASSESSMENT = "last_non_pd_assessment"
+_DATE_NAMES = {
+    PROGRESSION: pgettext_lazy("a date", "progression"),
+    DEATH: pgettext_lazy("a date", "death"),
+    LAST_KNOWN_ALIVE: gettext_lazy("last known alive"),
+    LAST_PROGRESSION_FREE: gettext_lazy("last known progression-free"),
+    LAST_ASSESSMENT: gettext_lazy("last follow-up assessment"),
+    _LAST_NON_PD_ASSESSMENT: gettext_lazy("last assessment without progression"),
+    ENROLMENT: gettext_lazy("enrolment"),
 }
 
 # Order of preference when two sources give the same date (first wins).
 _ALIVE_SOURCES = (LAST_KNOWN_ALIVE, LAST_PROGRESSION_FREE, LAST_ASSESSMENT, PROGRESSION, ENROLMENT)
 _PROGRESSION_FREE_SOURCES = (LAST_PROGRESSION_FREE, LAST_ASSESSMENT, ENROLMENT)
+
+
+def _join(names: Iterable[str]) -> str:
+    """Names listed in a message ("progression, death")."""
+    return pgettext("separator of a list of names", ", ").join(str(name) for name in names)
 
 
 def days_to_months(days: float) -> float:
@@ -114,11 +134,11 @@ class SurvivalTimes:
 
     @property
     def os_basis_label(self) -> str:
-        return BASIS_LABELS.get(self.os_basis, "")
+        return str(BASIS_LABELS.get(self.os_basis, ""))
 
     @property
     def pfs_basis_label(self) -> str:
-        return BASIS_LABELS.get(self.pfs_basis, "")
+        return str(BASIS_LABELS.get(self.pfs_basis, ""))
 
 
 def _problem(code: str, message: str) -> SurvivalTimes:
@@ -186,23 +206,26 @@ def survival_times(
     the diagnosis, a date known alive after the date of death.
     """
     if diagnosis_date is None:
-        return _problem(NO_DIAGNOSIS_DATE, "No diagnosis date: OS and PFS count from it (PROTOCOL §5).")
+        return _problem(NO_DIAGNOSIS_DATE, _("No diagnosis date: OS and PFS count from it (PROTOCOL §5)."))
     if diagnosis_date > cutoff:
-        return _problem(DIAGNOSED_AFTER_CUTOFF, f"Diagnosed after the data cut-off {cutoff:%Y-%m-%d}.")
+        return _problem(
+            DIAGNOSED_AFTER_CUTOFF, _("Diagnosed after the data cut-off %(date)s.") % {"date": f"{cutoff:%Y-%m-%d}"}
+        )
     named = {
-        "progression": progression_date,
-        "death": death_date,
-        "last known alive": last_known_alive,
-        "last known progression-free": last_progression_free,
-        "last follow-up assessment": last_assessment,
-        "last assessment without progression": last_non_pd_assessment,
-        "enrolment": enrolment_date,
+        _DATE_NAMES[PROGRESSION]: progression_date,
+        _DATE_NAMES[DEATH]: death_date,
+        _DATE_NAMES[LAST_KNOWN_ALIVE]: last_known_alive,
+        _DATE_NAMES[LAST_PROGRESSION_FREE]: last_progression_free,
+        _DATE_NAMES[LAST_ASSESSMENT]: last_assessment,
+        _DATE_NAMES[_LAST_NON_PD_ASSESSMENT]: last_non_pd_assessment,
+        _DATE_NAMES[ENROLMENT]: enrolment_date,
     }
-    early = [name for name, day in named.items() if day is not None and day < diagnosis_date]
+    early = [str(name) for name, day in named.items() if day is not None and day < diagnosis_date]
     if early:
         return _problem(
             DATE_BEFORE_DIAGNOSIS,
-            f"Date before the diagnosis date {diagnosis_date:%Y-%m-%d}: {', '.join(early)}.",
+            _("Date before the diagnosis date %(date)s: %(names)s.")
+            % {"date": f"{diagnosis_date:%Y-%m-%d}", "names": _join(early)},
         )
     alive = {
         LAST_KNOWN_ALIVE: last_known_alive,
@@ -212,17 +235,12 @@ def survival_times(
         ENROLMENT: enrolment_date,
     }
     if death_date is not None:
-        labels = {
-            LAST_KNOWN_ALIVE: "last known alive",
-            LAST_PROGRESSION_FREE: "last known progression-free",
-            LAST_ASSESSMENT: "last follow-up assessment",
-            PROGRESSION: "progression",
-            ENROLMENT: "enrolment",
-        }
-        late = [labels[name] for name in _ALIVE_SOURCES if alive[name] is not None and alive[name] > death_date]
+        late = [str(_DATE_NAMES[name]) for name in _ALIVE_SOURCES if alive[name] is not None and alive[name] > death_date]
         if late:
             return _problem(
-                ALIVE_AFTER_DEATH, f"Date after the date of death {death_date:%Y-%m-%d}: {', '.join(late)}."
+                ALIVE_AFTER_DEATH,
+                _("Date after the date of death %(date)s: %(names)s.")
+                % {"date": f"{death_date:%Y-%m-%d}", "names": _join(late)},
             )
 
     alive_date, alive_basis = _latest(alive, _ALIVE_SOURCES)
@@ -504,9 +522,9 @@ def _reference_level(counts: Counter, order: Sequence[str] | None) -> str:
 
 def _logrank(frame: pd.DataFrame, levels: Sequence[str]) -> tuple[float | None, float | None, int | None, str]:
     if len(levels) < 2:
-        return None, None, None, "Only one group: nothing to compare."
+        return None, None, None, _("Only one group: nothing to compare.")
     if not frame["event"].any():
-        return None, None, None, "No events: the log-rank test needs at least one."
+        return None, None, None, _("No events: the log-rank test needs at least one.")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if len(levels) == 2:
@@ -522,10 +540,12 @@ def _logrank(frame: pd.DataFrame, levels: Sequence[str]) -> tuple[float | None, 
 
 def _cox(frame: pd.DataFrame, levels: Sequence[str], reference: str) -> tuple[tuple[HazardRatio, ...], str]:
     if len(levels) < 2:
-        return (), "Only one group: no hazard ratio."
+        return (), _("Only one group: no hazard ratio.")
     no_events = [level for level in levels if not frame.loc[frame["group"] == level, "event"].any()]
     if no_events:
-        return (), (f"No Cox model: no events in {', '.join(no_events)} (the hazard ratio would be 0 or infinite).")
+        return (), _("No Cox model: no events in %(groups)s (the hazard ratio would be 0 or infinite).") % {
+            "groups": _join(no_events)
+        }
     others = [level for level in levels if level != reference]
     columns = {f"x{index}": level for index, level in enumerate(others)}
     design = pd.DataFrame({"time": frame["time"], "event": frame["event"].astype(int)})
@@ -537,7 +557,7 @@ def _cox(frame: pd.DataFrame, levels: Sequence[str], reference: str) -> tuple[tu
         try:
             fitter.fit(design, duration_col="time", event_col="event")
         except (ConvergenceError, np.linalg.LinAlgError) as error:
-            return (), f"No Cox model: the fit did not converge ({str(error).splitlines()[0]})."
+            return (), _("No Cox model: the fit did not converge (%(error)s).") % {"error": str(error).splitlines()[0]}
     summary = fitter.summary
     lower_col = next(column for column in summary.columns if column.startswith("exp(coef) lower"))
     upper_col = next(column for column in summary.columns if column.startswith("exp(coef) upper"))
@@ -546,16 +566,16 @@ def _cox(frame: pd.DataFrame, levels: Sequence[str], reference: str) -> tuple[tu
         row = summary.loc[column]
         values = (float(row["exp(coef)"]), float(row[lower_col]), float(row[upper_col]), float(row["p"]))
         if not all(math.isfinite(value) for value in values):
-            return (), (
-                f"No Cox model: the hazard ratio of {level} cannot be estimated (too few events, or the groups'"
-                " times do not overlap)."
-            )
+            return (), _(
+                "No Cox model: the hazard ratio of %(group)s cannot be estimated (too few events, or the groups' "
+                "times do not overlap)."
+            ) % {"group": level}
         ratios.append(
             HazardRatio(level=level, hazard_ratio=values[0], lower=values[1], upper=values[2], p_value=values[3])
         )
     note = ""
     if any(issubclass(warning.category, ConvergenceWarning) for warning in caught):
-        note = (
+        note = _(
             "The Cox fit warned about convergence (few events or a near-empty group): read the hazard ratios with care."
         )
     return tuple(ratios), note
@@ -592,9 +612,9 @@ def compare_groups(
             logrank_p=None,
             logrank_statistic=None,
             logrank_df=None,
-            logrank_note="No participants to compare.",
+            logrank_note=_("No participants to compare."),
             hazard_ratios=(),
-            cox_note="No participants to compare.",
+            cox_note=_("No participants to compare."),
         )
     reference = _reference_level(counts, order)
     if order:
@@ -643,16 +663,16 @@ RESPONSE_ROWS: tuple[tuple[str, str], ...] = (
     (recist.CR, "CR"),
     (recist.PR, "PR"),
     (recist.SD, "SD"),
-    (recist.NON_CR_NON_PD, "Non-CR/non-PD"),
+    (recist.NON_CR_NON_PD, gettext_lazy("Non-CR/non-PD")),
     (recist.PD, "PD"),
     (recist.NE, "NE"),
 )
 PATTERN_ROWS: tuple[tuple[str, str], ...] = (
-    ("progression_any", "Any site"),
-    ("progression_locoregional", "Locoregional"),
-    ("progression_distant", "Distant"),
-    ("progression_both", "Both sites"),
-    ("deaths", "Deaths"),
+    ("progression_any", gettext_lazy("Any site")),
+    ("progression_locoregional", gettext_lazy("Locoregional")),
+    ("progression_distant", gettext_lazy("Distant")),
+    ("progression_both", gettext_lazy("Both sites")),
+    ("deaths", gettext_lazy("Deaths")),
 )
 
 

@@ -9,6 +9,8 @@ Numbers are formatted here (templates display, never compute): lengths "50.0 mm"
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from trialsite.protocol.efficacy import RECIST
 
 from ..models import (
@@ -60,17 +62,20 @@ def follow_up_display(result: FollowUpResult) -> dict[str, object]:
     target = result.target
     notes = []
     if target is not None and not target.evaluable:
-        notes.append(
-            f"A target lesion was not evaluated: the sum is incomplete ({format_mm(target.evaluated_sum_mm)} "
-            "over the lesions measured) and the target response is "
-            f"{'PD, as those already show progression' if target.response == recist.PD else 'not evaluable (NE)'}."
-        )
+        if target.response == recist.PD:
+            note = _("A target lesion was not evaluated: the sum is incomplete (%(sum)s over the lesions measured) "
+                     "and the target response is PD, as those already show progression.")
+        else:
+            note = _("A target lesion was not evaluated: the sum is incomplete (%(sum)s over the lesions measured) "
+                     "and the target response is not evaluable (NE).")
+        notes.append(note % {"sum": format_mm(target.evaluated_sum_mm)})
     if target is not None and target.change_from_nadir_pct is None and target.change_from_nadir_mm is not None:
-        notes.append(f"The nadir is 0 mm: the change from nadir is {target.change_from_nadir_mm:+.1f} mm.")
+        notes.append(_("The nadir is 0 mm: the change from nadir is %(change)s mm.")
+                     % {"change": f"{target.change_from_nadir_mm:+.1f}"})  # fmt: skip
     if not result.has_targets:
-        notes.append("No target lesion at baseline: the response is assessed from the non-target lesions only.")
+        notes.append(_("No target lesion at baseline: the response is assessed from the non-target lesions only."))
     if result.overall_response is None:
-        notes.append("Choose the status of the non-target lesions to compute the overall response.")
+        notes.append(_("Choose the status of the non-target lesions to compute the overall response."))
     return {
         "has_targets": result.has_targets,
         "sum": format_mm(target.sum_mm) if target else NOT_AVAILABLE,
@@ -79,7 +84,7 @@ def follow_up_display(result: FollowUpResult) -> dict[str, object]:
         "change_from_baseline": format_pct(target.change_from_baseline_pct) if target else NOT_AVAILABLE,
         "change_from_nadir": format_pct(target.change_from_nadir_pct) if target else NOT_AVAILABLE,
         "target_response": target.response if target else "",
-        "target_response_label": response_label(target.response) if target else "No target lesions",
+        "target_response_label": response_label(target.response) if target else _("No target lesions"),
         "non_target_response": result.non_target_response or "",
         "overall_response": result.overall_response or "",
         "overall_response_label": response_label(result.overall_response),
@@ -98,7 +103,7 @@ def stored_display(assessment: TumourAssessment) -> dict[str, object]:
         "change_from_baseline": format_pct(assessment.change_from_baseline_pct),
         "change_from_nadir": format_pct(assessment.change_from_nadir_pct),
         "target_response": assessment.target_response,
-        "target_response_label": response_label(assessment.target_response) if has_targets else "No target lesions",
+        "target_response_label": response_label(assessment.target_response) if has_targets else _("No target lesions"),
         "non_target_response": assessment.non_target_response,
         "overall_response": assessment.computed_response,
         "overall_response_label": response_label(assessment.computed_response),
@@ -164,26 +169,29 @@ def confirmation_state(assessment: TumourAssessment, confirmations: list[Respons
     """From the assessment's confirmations, newest first."""
     valid = next((item for item in confirmations if item.assessment_version == assessment.version), None)
     if valid is not None:
-        return ConfirmationState("confirmed", valid, f"{valid.response} confirmed")
+        return ConfirmationState("confirmed", valid, _("%(response)s confirmed") % {"response": valid.response})
     if confirmations:
         return ConfirmationState(
             "reconfirm", confirmations[0],
-            f"Re-confirmation needed: the assessment changed after {confirmations[0].response} was confirmed",
+            _("Re-confirmation needed: the assessment changed after %(response)s was confirmed")
+            % {"response": confirmations[0].response},
         )  # fmt: skip
-    return ConfirmationState("awaiting", None, "Awaiting investigator confirmation")
+    return ConfirmationState("awaiting", None, _("Awaiting investigator confirmation"))
 
 
 def _non_target_label(assessment: TumourAssessment, has_non_targets: bool) -> str:
     if not has_non_targets:
-        return "None at baseline"
+        return _("None at baseline")
     if not assessment.non_target_response:
-        return "Not recorded (counts as NE)"
+        return _("Not recorded (counts as NE)")
     return response_label(assessment.non_target_response)
 
 
 def _new_lesions_label(assessment: TumourAssessment) -> str:
     label = NewLesions(assessment.new_lesions).label if assessment.new_lesions in NewLesions.values else NOT_AVAILABLE
-    return f"{label}: {assessment.new_lesion_sites}" if assessment.new_lesion_sites else label
+    if not assessment.new_lesion_sites:
+        return str(label)
+    return _("%(label)s: %(sites)s") % {"label": label, "sites": assessment.new_lesion_sites}
 
 
 def _best_view(item: ParticipantResponse | None) -> BestResponseView | None:
@@ -192,10 +200,10 @@ def _best_view(item: ParticipantResponse | None) -> BestResponseView | None:
     best = item.best
     pending = ""
     if item.response_pending:
-        pending = (
-            f"A {item.best_unconfirmed} is recorded and awaits its confirming assessment at least "
-            f"{RECIST.confirmation_days} days later (RECIST 1.1 section 4.6.1)."
-        )
+        pending = _(
+            "A %(response)s is recorded and awaits its confirming assessment at least %(days)s days later "
+            "(RECIST 1.1 section 4.6.1)."
+        ) % {"response": item.best_unconfirmed, "days": RECIST.confirmation_days}
     return BestResponseView(
         response=item.best_response,
         label=response_label(item.best_response),
@@ -283,7 +291,7 @@ def _counted(status: str, diameter: Decimal | None) -> str:
         value = recist.recorded_diameter_mm(recist.TargetMeasurement(False, status, diameter))
     except ValueError:
         return NOT_AVAILABLE
-    return format_mm(value) if value is not None else "Not evaluated"
+    return format_mm(value) if value is not None else _("Not evaluated")
 
 
 def assessment_detail(assessment: TumourAssessment) -> AssessmentDetail:
@@ -304,7 +312,7 @@ def assessment_detail(assessment: TumourAssessment) -> AssessmentDetail:
             continue
         measurement = by_lesion.get(lesion.pk)
         if measurement is None:
-            rows.append(MeasurementRow(lesion, "Not recorded (counts as not evaluated)", NOT_AVAILABLE, "Not evaluated"))
+            rows.append(MeasurementRow(lesion, _("Not recorded (counts as not evaluated)"), NOT_AVAILABLE, _("Not evaluated")))
             continue
         rows.append(MeasurementRow(
             lesion=lesion,

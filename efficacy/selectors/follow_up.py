@@ -5,6 +5,7 @@ consistency warnings of ``efficacy.rules.follow_up``."""
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from enrollment.models import Participant, ParticipantStatus
 from toxicity.models import AdverseEvent, Outcome
@@ -33,11 +34,15 @@ class AssessmentChoice:
 
     @property
     def label(self) -> str:
-        confirmed = self.confirmed_response or "not yet confirmed"
-        return (
-            f"{self.assessment.assessment_date:%Y-%m-%d} {self.assessment.get_imaging_method_display()} — "
-            f"computed {self.computed_response or '—'}, confirmed {confirmed}"
-        )
+        values = {
+            "date": f"{self.assessment.assessment_date:%Y-%m-%d}",
+            "method": self.assessment.get_imaging_method_display(),
+            "computed": self.computed_response or "—",
+            "confirmed": self.confirmed_response,
+        }
+        if self.confirmed_response:
+            return _("%(date)s %(method)s — computed %(computed)s, confirmed %(confirmed)s") % values
+        return _("%(date)s %(method)s — computed %(computed)s, not yet confirmed") % values
 
 
 def progression_assessment_choices(participant: Participant, *, keep: TumourAssessment | None = None) -> list[AssessmentChoice]:

@@ -38,6 +38,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.services import REASON_REQUIRED_MESSAGE, clinical_record_save, stale_record_error
 from enrollment.models import Participant, ParticipantStatus
@@ -127,12 +128,11 @@ class FollowUpResult:
 def assessment_recording_closed_reason(participant: Participant) -> str | None:
     """Why no tumour assessment can be recorded for ``participant``, or None when one can."""
     if participant.enrolment_date is None:
-        return (
-            "Tumour assessments are recorded for enrolled participants; this one is "
-            f"{participant.get_status_display().lower()}."
-        )
+        return _("Tumour assessments are recorded for enrolled participants; this one is %(status)s.") % {
+            "status": participant.get_status_display().lower()
+        }
     if consent_withdrawn(participant):
-        return "Consent was withdrawn: no tumour assessment can be recorded for this participant."
+        return _("Consent was withdrawn: no tumour assessment can be recorded for this participant.")
     return None
 
 
@@ -182,18 +182,19 @@ def _check_common(
     """Date (given, not in the future, not after the participant left the study, not the date of
     another assessment), imaging method, and the visit (one of the schedule's, or none)."""
     if assessment_date is None:
-        errors.add("assessment_date", "Give the imaging date.", "assessment.date.missing")
+        errors.add("assessment_date", _("Give the imaging date."), "assessment.date.missing")
     elif assessment_date > today:
         errors.add(
             "assessment_date",
-            f"{assessment_date:%Y-%m-%d} is in the future: record an assessment once the imaging is done.",
+            _("%(date)s is in the future: record an assessment once the imaging is done.")
+            % {"date": f"{assessment_date:%Y-%m-%d}"},
             "assessment.date.future",
         )
     elif participant.status in ENDED_STATUSES and assessment_date > participant.status_date:
         errors.add(
             "assessment_date",
-            f"The participant is {participant.get_status_display().lower()} since "
-            f"{participant.status_date:%Y-%m-%d}: imaging after that is not trial data.",
+            _("The participant is %(status)s since %(date)s: imaging after that is not trial data.")
+            % {"status": participant.get_status_display().lower(), "date": f"{participant.status_date:%Y-%m-%d}"},
             "assessment.date.after_study_end",
         )
     else:
@@ -205,14 +206,14 @@ def _check_common(
         if other is not None:
             errors.add(
                 "assessment_date",
-                f"The {other.get_kind_display().lower()} assessment is already recorded on "
-                f"{assessment_date:%Y-%m-%d}: one assessment per date (correct that one instead).",
+                _("The %(kind)s assessment is already recorded on %(date)s: one assessment per date (correct that "
+                  "one instead).") % {"kind": other.get_kind_display().lower(), "date": f"{assessment_date:%Y-%m-%d}"},
                 "assessment.date.taken",
             )
     if imaging_method not in ImagingMethod.values:
-        errors.add("imaging_method", "Choose the imaging method.", "assessment.method.missing")
+        errors.add("imaging_method", _("Choose the imaging method."), "assessment.method.missing")
     if visit_code and visit_code not in {visit.code for visit in tumour_assessment_visits(participant)}:
-        errors.add("visit_code", "Choose one of the participant's visits, or none.", "assessment.visit.unknown")
+        errors.add("visit_code", _("Choose one of the participant's visits, or none."), "assessment.visit.unknown")
 
 
 # --- baseline --------------------------------------------------------------------------------------
@@ -239,18 +240,18 @@ def _check_lesions(
     for group, lesions in ((TARGETS, targets), (NON_TARGETS, non_targets)):
         for index, lesion in enumerate(lesions):
             if not (lesion.organ or "").strip():
-                errors.add(lesion_field(group, index, "organ"), "Give the organ.", "assessment.lesion.organ")
+                errors.add(lesion_field(group, index, "organ"), _("Give the organ."), "assessment.lesion.organ")
     for index, lesion in enumerate(targets):
         if not _positive(lesion.diameter_mm):
             errors.add(
                 lesion_field(TARGETS, index, "diameter_mm"),
-                "Give the longest diameter (short axis for a lymph node) in mm.",
+                _("Give the longest diameter (short axis for a lymph node) in mm."),
                 "assessment.lesion.diameter",
             )
         if lesion.slice_thickness_mm is not None and not _positive(lesion.slice_thickness_mm):
             errors.add(
                 lesion_field(TARGETS, index, "slice_thickness_mm"),
-                "The slice thickness must be above 0 mm (or left blank).",
+                _("The slice thickness must be above 0 mm (or left blank)."),
                 "assessment.lesion.slice",
             )
     if errors:
@@ -270,9 +271,9 @@ def _check_lesions(
             if not non_targets:
                 errors.add(
                     NON_FIELD_ERRORS,
-                    "Record at least one lesion. A baseline without target lesions is allowed only with "
-                    "non-target lesions (non-target disease only: the response is then assessed from the "
-                    "non-target lesions, RECIST 1.1 table 2).",
+                    _("Record at least one lesion. A baseline without target lesions is allowed only with "
+                      "non-target lesions (non-target disease only: the response is then assessed from the "
+                      "non-target lesions, RECIST 1.1 table 2)."),
                     finding.code,
                 )
             continue
@@ -306,14 +307,15 @@ def _check_baseline_date(errors: _Errors, assessment_date, follow_ups: Sequence[
     if assessment_date >= first:
         errors.add(
             "assessment_date",
-            f"The baseline must be dated before the first follow-up assessment ({first:%Y-%m-%d}).",
+            _("The baseline must be dated before the first follow-up assessment (%(date)s).")
+            % {"date": f"{first:%Y-%m-%d}"},
             "assessment.baseline.after_follow_up",
         )
 
 
 def _check_nodes(errors: _Errors, baseline_nodes: str) -> None:
     if baseline_nodes not in BaselineNodes.values:
-        errors.add("baseline_nodes", "Choose the nodal status at baseline.", "assessment.baseline.nodes")
+        errors.add("baseline_nodes", _("Choose the nodal status at baseline."), "assessment.baseline.nodes")
 
 
 @transaction.atomic
@@ -337,7 +339,8 @@ def baseline_record(
     locked = _require_open(participant)
     errors = _Errors()
     if TumourAssessment.objects.filter(participant=locked, kind=AssessmentKind.BASELINE).exists():
-        errors.add(NON_FIELD_ERRORS, "The baseline is already recorded: correct it instead.", "assessment.baseline.exists")
+        errors.add(NON_FIELD_ERRORS, _("The baseline is already recorded: correct it instead."),
+                   "assessment.baseline.exists")  # fmt: skip
     _check_common(errors, locked, assessment_date=assessment_date, imaging_method=imaging_method,
                   visit_code=visit_code, today=today, exclude_id=None)  # fmt: skip
     _check_baseline_date(errors, assessment_date, list(locked.tumour_assessments.filter(kind=AssessmentKind.FOLLOW_UP)))
@@ -435,8 +438,8 @@ def baseline_update(
             if lesion is None or lesion.kind != kind or entered.lesion_id in kept:
                 # A damaged or outdated page (the lesions changed since it was loaded).
                 raise ValidationError(
-                    "The lesions on this page do not match the saved baseline: reload the page and enter "
-                    "your changes again. Nothing was saved.",
+                    _("The lesions on this page do not match the saved baseline: reload the page and enter "
+                      "your changes again. Nothing was saved."),
                     code="assessment.lesion.mismatch",
                 )
             if entered.expected_version is not None and entered.expected_version != lesion.version:
@@ -449,8 +452,8 @@ def baseline_update(
     for label in sorted(measured):
         errors.add(
             NON_FIELD_ERRORS,
-            f"{label} is measured at a follow-up assessment and cannot be removed; correct its size, organ or "
-            "location instead.",
+            _("%(lesion)s is measured at a follow-up assessment and cannot be removed; correct its size, organ or "
+              "location instead.") % {"lesion": label},
             "assessment.lesion.measured",
         )
     if not reason:
@@ -584,24 +587,29 @@ def _check_measurements(
     known = {lesion.pk for lesion in series.targets}
     unknown = sorted(set(measurements) - known)
     if unknown:
-        errors.add(NON_FIELD_ERRORS, "Measurements of lesions that are not target lesions of the baseline.",
+        errors.add(NON_FIELD_ERRORS, _("Measurements of lesions that are not target lesions of the baseline."),
                    "assessment.measurement.unknown_lesion")  # fmt: skip
     cleaned: dict[int, MeasurementInput] = {}
     for lesion in series.targets:
         entered = measurements.get(lesion.pk)
         status_field = measurement_field(lesion.pk, "status")
         if entered is None or not entered.status:
-            errors.add(status_field, f"Choose what was found for {lesion.label}.", "assessment.measurement.status")
+            errors.add(status_field, _("Choose what was found for %(lesion)s.") % {"lesion": lesion.label},
+                       "assessment.measurement.status")  # fmt: skip
             continue
         if entered.status not in MeasurementStatus.values:
-            errors.add(status_field, f"{lesion.label}: unknown status.", "assessment.measurement.status")
+            errors.add(status_field, _("%(lesion)s: unknown status.") % {"lesion": lesion.label},
+                       "assessment.measurement.status")  # fmt: skip
             continue
         diameter = _decimal(entered.diameter_mm) if entered.status == MeasurementStatus.MEASURED else None
         if entered.status == MeasurementStatus.MEASURED and (diameter is None or not diameter.is_finite() or diameter < 0):
-            what = "short axis" if lesion.is_lymph_node else "longest diameter"
+            if lesion.is_lymph_node:
+                message = _("Give the short axis of %(lesion)s in mm, or choose another status.")
+            else:
+                message = _("Give the longest diameter of %(lesion)s in mm, or choose another status.")
             errors.add(
                 measurement_field(lesion.pk, "diameter_mm"),
-                f"Give the {what} of {lesion.label} in mm, or choose another status.",
+                message % {"lesion": lesion.label},
                 "assessment.measurement.diameter",
             )
             continue
@@ -613,21 +621,22 @@ def _check_non_target(errors: _Errors, series: _Series, non_target_response: str
     if not series.has_non_targets:
         return ""
     if non_target_response and non_target_response not in NonTargetResponse.values:
-        errors.add("non_target_response", "Unknown non-target status.", "assessment.non_target.unknown")
+        errors.add("non_target_response", _("Unknown non-target status."), "assessment.non_target.unknown")
     elif not non_target_response and not preview:
-        errors.add("non_target_response", "Choose the status of the non-target lesions.", "assessment.non_target.missing")
+        errors.add("non_target_response", _("Choose the status of the non-target lesions."),
+                   "assessment.non_target.missing")  # fmt: skip
     return non_target_response
 
 
 def _check_new_lesions(errors: _Errors, new_lesions: str, sites: str, *, preview: bool) -> tuple[str, str]:
     if new_lesions not in NewLesions.values:
-        errors.add("new_lesions", "Choose whether there are new lesions.", "assessment.new_lesions.missing")
+        errors.add("new_lesions", _("Choose whether there are new lesions."), "assessment.new_lesions.missing")
         return new_lesions, sites
     sites = (sites or "").strip()
     if new_lesions == NewLesions.NONE:
         return new_lesions, ""
     if not sites and not preview:
-        errors.add("new_lesion_sites", "Say where the new lesions are.", "assessment.new_lesions.sites")
+        errors.add("new_lesion_sites", _("Say where the new lesions are."), "assessment.new_lesions.sites")
     return new_lesions, sites
 
 
@@ -647,7 +656,7 @@ def follow_up_preview(
     non-target status leaves the overall response open (``None``). Raises ``ValidationError``."""
     baseline = _baseline_of(participant.pk)
     if baseline is None:
-        raise ValidationError("Record the baseline assessment first.", code="assessment.baseline.missing")
+        raise ValidationError(_("Record the baseline assessment first."), code="assessment.baseline.missing")
     series = _Series(baseline)
     errors = _Errors()
     cleaned = _check_measurements(errors, series, measurements)
@@ -733,11 +742,11 @@ def _check_follow_up(
     _check_common(errors, locked, assessment_date=assessment_date, imaging_method=imaging_method,
                   visit_code=visit_code, today=today, exclude_id=exclude_id)  # fmt: skip
     if baseline is None:
-        errors.add(NON_FIELD_ERRORS, "Record the baseline assessment first.", "assessment.baseline.missing")
+        errors.add(NON_FIELD_ERRORS, _("Record the baseline assessment first."), "assessment.baseline.missing")
     elif "assessment_date" not in errors and assessment_date <= baseline.assessment_date:
         errors.add(
             "assessment_date",
-            f"A follow-up must be dated after the baseline ({baseline.assessment_date:%Y-%m-%d}).",
+            _("A follow-up must be dated after the baseline (%(date)s).") % {"date": f"{baseline.assessment_date:%Y-%m-%d}"},
             "assessment.follow_up.before_baseline",
         )
 
@@ -915,39 +924,43 @@ def response_confirm(
     computed one or another with a reason; password re-entered; stored with the assessment version
     reviewed (``expected_version``), valid while the assessment stays at that version."""
     if not user.has_perm("efficacy.confirm_response"):
-        raise PermissionDenied("Only an investigator can confirm a tumour response.")
+        raise PermissionDenied(_("Only an investigator can confirm a tumour response."))
     locked = TumourAssessment.objects.select_for_update().get(pk=assessment.pk)
     if locked.version != expected_version:
         raise stale_record_error(locked)
     if locked.kind != AssessmentKind.FOLLOW_UP or not locked.computed_response:
         raise ValidationError(
-            "Only a follow-up assessment has a response to confirm (the baseline declares the lesions).",
+            _("Only a follow-up assessment has a response to confirm (the baseline declares the lesions)."),
             code="assessment.confirm.not_follow_up",
         )
     reason = (reason or "").strip()
     errors = _Errors()
     current = valid_confirmation(locked)
     if response not in confirmable_responses(locked):
-        errors.add("response", "Choose one of the overall responses offered.", "assessment.confirm.response")
+        errors.add("response", _("Choose one of the overall responses offered."), "assessment.confirm.response")
     elif current is not None and current.response == response:
         errors.add(
             NON_FIELD_ERRORS,
-            f"{response} is already confirmed at this version by {current.signer_name} on "
-            f"{timezone.localtime(current.confirmed_at):%Y-%m-%d %H:%M}.",
+            _("%(response)s is already confirmed at this version by %(signer)s on %(time)s.") % {
+                "response": response, "signer": current.signer_name,
+                "time": f"{timezone.localtime(current.confirmed_at):%Y-%m-%d %H:%M}",
+            },  # fmt: skip
             "assessment.confirm.already_confirmed",
         )
     elif response != locked.computed_response and not reason:
         errors.add(
             "reason",
-            f"Give the reason the response differs from the computed one ({locked.computed_response}).",
+            _("Give the reason the response differs from the computed one (%(computed)s).")
+            % {"computed": locked.computed_response},
             "assessment.confirm.reason",
         )
     elif current is not None and not reason:
         errors.add(
-            "reason", f"Give the reason for replacing the confirmed {current.response}.", "assessment.confirm.reason"
+            "reason", _("Give the reason for replacing the confirmed %(response)s.") % {"response": current.response},
+            "assessment.confirm.reason",
         )
     if not _password_ok(user, password, request):
-        errors.add("password", "The password is not correct; the response was not confirmed.",
+        errors.add("password", _("The password is not correct; the response was not confirmed."),
                    "assessment.confirm.password")  # fmt: skip
     errors.raise_if_any()
     confirmation = ResponseConfirmation(

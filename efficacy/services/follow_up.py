@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from core.services import clinical_record_save, stale_record_error
 from enrollment.models import Participant, ParticipantStatus
@@ -45,10 +46,9 @@ from .notify import efficacy_data_changed
 def follow_up_closed_reason(participant: Participant) -> str | None:
     """Why no progression or follow-up status can be recorded for ``participant``, or None."""
     if participant.enrolment_date is None:
-        return (
-            "Progression and survival follow-up are recorded for enrolled participants only; this one is "
-            f"{participant.get_status_display().lower()}."
-        )
+        return _(
+            "Progression and survival follow-up are recorded for enrolled participants only; this one is %(status)s."
+        ) % {"status": participant.get_status_display().lower()}
     return None
 
 
@@ -79,7 +79,7 @@ def _linked_assessment(participant: Participant, assessment: TumourAssessment | 
     stored = TumourAssessment.objects.filter(pk=assessment.pk, participant=participant).first()
     if stored is None:
         raise ValidationError(
-            {"assessment": ValidationError("That tumour assessment is not this participant's.",
+            {"assessment": ValidationError(_("That tumour assessment is not this participant's."),
                                            code="progression.assessment.other_participant")}
         )  # fmt: skip
     return rules.LinkedAssessment(
@@ -196,6 +196,12 @@ class FollowUpSaved:
 
 
 def _status_reason(follow_up: FollowUpStatus, step: rules.StatusStep) -> str:
+    """The reason stored in the status history: part of the record, so in English whoever records it."""
+    with translation.override("en"):
+        return _status_reason_words(follow_up, step)
+
+
+def _status_reason_words(follow_up: FollowUpStatus, step: rules.StatusStep) -> str:
     if step.status == ParticipantStatus.DIED:
         cause = DeathCause(follow_up.death_cause).label
         detail = f" ({follow_up.death_cause_detail})" if follow_up.death_cause_detail else ""
@@ -223,7 +229,9 @@ def _apply_status_step(
                 reason=_status_reason(follow_up, step),
                 manual=False,  # the death of an enrolled participant is recorded here, not by hand
             )
-            return f"Study status changed to '{label}' from {step.effective_date:%Y-%m-%d}."
+            return _("Study status changed to '%(status)s' from %(date)s.") % {
+                "status": label, "date": f"{step.effective_date:%Y-%m-%d}"
+            }
         participant_status_date_correct(
             participant=participant,
             user=user,
@@ -231,11 +239,16 @@ def _apply_status_step(
             effective_date=step.effective_date,
             reason=reason or f"{_status_reason(follow_up, step)}: date corrected",
         )
-        return f"The status history now has '{label}' from {step.effective_date:%Y-%m-%d}."
+        return _("The status history now has '%(status)s' from %(date)s.") % {
+            "status": label, "date": f"{step.effective_date:%Y-%m-%d}"
+        }
     except ValidationError as error:
-        what = "Her study status cannot change" if step.action == rules.CHANGE else "Her status history cannot be corrected"
+        if step.action == rules.CHANGE:
+            what = _("Her study status cannot change: %(message)s")
+        else:
+            what = _("Her status history cannot be corrected: %(message)s")
         raise ValidationError({field_name: [
-            ValidationError(f"{what}: {message}", code="follow_up.status.refused") for message in error.messages
+            ValidationError(what % {"message": message}, code="follow_up.status.refused") for message in error.messages
         ]}) from error  # fmt: skip
 
 
@@ -272,7 +285,7 @@ def follow_up_status_save(
     notes: list[str] = []
     alive = rules.last_known_alive(entered=last_known_alive_date, death_date=death_date)
     if death_date is not None and last_known_alive_date != death_date:
-        notes.append(f"Last known alive set to the date of death ({death_date:%Y-%m-%d}).")
+        notes.append(_("Last known alive set to the date of death (%(date)s).") % {"date": f"{death_date:%Y-%m-%d}"})
     record.last_known_alive_date = alive
     record.last_progression_free_date = last_progression_free_date
     record.death_date = death_date

@@ -10,6 +10,9 @@ e-mail could not be sent keeps ``notified_at`` empty and is sent by the next che
 
 ``SimonDecisionNotice`` is operational data (not part of the audited clinical record), so it is
 written directly rather than through ``core.services.clinical_record_save``.
+
+The notice's message and the e-mail go to many readers at once, so they are written in the site's
+language (``settings.LANGUAGE_CODE``), whoever's action triggered the check.
 """
 
 import datetime
@@ -21,20 +24,36 @@ from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from efficacy.models import SimonDecisionNotice
+from efficacy.rules import simon as simon_rules
 from efficacy.selectors import simon as selectors
 from trialsite.protocol.efficacy import SIMON_BOUNDARIES, SimonBoundaries
 
 logger = logging.getLogger(__name__)
 
 
-_SUBJECT_STAGES = {selectors.STAGE1: "stage 1", selectors.FINAL: "final"}
+_SUBJECT_STAGES = {
+    selectors.STAGE1: pgettext_lazy("Simon decision point", "stage 1"),
+    selectors.FINAL: pgettext_lazy("Simon decision point", "final"),
+}
+_SUBJECT_STATUSES = {
+    simon_rules.CONTINUE: pgettext_lazy("Simon decision", "continue"),
+    simon_rules.STOP: pgettext_lazy("Simon decision", "stop"),
+    simon_rules.EFFECTIVE: pgettext_lazy("Simon decision", "effective"),
+    simon_rules.NOT_EFFECTIVE: pgettext_lazy("Simon decision", "not effective"),
+}
 
 
 def _subject(notice: SimonDecisionNotice) -> str:
     """E.g. "Simon stage 1 decision reached: continue"."""
-    return f"Simon {_SUBJECT_STAGES.get(notice.stage, notice.stage)} decision reached: {notice.status}"
+    return _("Simon %(stage)s decision reached: %(status)s") % {
+        "stage": _SUBJECT_STAGES.get(notice.stage, notice.stage),
+        "status": _SUBJECT_STATUSES.get(notice.status, notice.status),
+    }
 
 
 def _body(notice: SimonDecisionNotice, *, rules: dict[str, str]) -> str:
@@ -63,14 +82,16 @@ def simon_notices_send(*, now: datetime.datetime, boundaries: SimonBoundaries = 
     if not recipients:
         logger.warning("Simon decision notices not e-mailed: no active investigator or data manager has an e-mail address.")
         return 0
-    rules = selectors.decision_rules(boundaries)
+    with translation.override(settings.LANGUAGE_CODE):
+        rules_in_words = selectors.decision_rules(boundaries)
     sent = 0
     for notice in unsent:
         claimed = SimonDecisionNotice.objects.filter(pk=notice.pk, notified_at__isnull=True).update(notified_at=now)
         if not claimed:
             continue  # another check is sending it
         try:
-            subject, body = _subject(notice), _body(notice, rules=rules)
+            with translation.override(settings.LANGUAGE_CODE):
+                subject, body = _subject(notice), _body(notice, rules=rules_in_words)
             # One message per recipient: colleagues' addresses are not shown to each other.
             send_mass_mail([(subject, body, None, [address]) for address in recipients])
         except OSError:  # smtplib.SMTPException and connection errors
@@ -91,7 +112,8 @@ def simon_decision_check(
     data): if the status is decided and no notice of that (stage, status) exists, create one.
     Returns the notices created by this call (empty when nothing new was reached).
     """
-    monitor = selectors.simon_monitor_now(boundaries)
+    with translation.override(settings.LANGUAGE_CODE):
+        monitor = selectors.simon_monitor_now(boundaries)
     existing = set(SimonDecisionNotice.objects.values_list("stage", "status"))
     created = []
     for stage, status in ((selectors.STAGE1, monitor.stage1), (selectors.FINAL, monitor.final)):

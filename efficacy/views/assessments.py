@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from core.exceptions import StaleRecordError
@@ -18,7 +20,7 @@ from ..models import AssessmentKind, Lesion, LesionKind, ResponseConfirmation, T
 from ..selectors import assessments as selectors
 from ..services import assessments as services
 
-NOT_ENROLLED = "Tumour assessments start once the participant is enrolled."
+NOT_ENROLLED = gettext_lazy("Tumour assessments start once the participant is enrolled.")
 
 
 def _not_enrolled_redirect(request, participant):
@@ -97,7 +99,7 @@ def baseline_create(request, pk):
         return _not_enrolled_redirect(request, participant)
     existing = _baseline_of(participant)
     if existing is not None:
-        messages.info(request, "The baseline is already recorded; correct it here.")
+        messages.info(request, _("The baseline is already recorded; correct it here."))
         return redirect("efficacy:baseline_update", assessment_pk=existing.pk)
     closed_reason = services.assessment_recording_closed_reason(participant)
     forms = BaselineForms(request.POST or None, participant=participant)
@@ -111,7 +113,7 @@ def baseline_create(request, pk):
         except ValidationError as error:
             forms.add_service_errors(error)
         else:
-            messages.success(request, f"Baseline of {baseline.assessment_date:%Y-%m-%d} saved.")
+            messages.success(request, _("Baseline of %(date)s saved.") % {"date": f"{baseline.assessment_date:%Y-%m-%d}"})
             return _list_redirect(participant.pk)
     return _baseline_page(request, participant, forms, closed_reason=closed_reason)
 
@@ -142,7 +144,7 @@ def baseline_update(request, assessment_pk):
         except (ValidationError, StaleRecordError) as error:
             forms.add_service_errors(error)
         else:
-            messages.success(request, "Baseline corrected; the follow-up assessments were recomputed.")
+            messages.success(request, _("Baseline corrected; the follow-up assessments were recomputed."))
             return _list_redirect(participant.pk)
     return _baseline_page(request, participant, forms, baseline=baseline, closed_reason=closed_reason)
 
@@ -172,7 +174,7 @@ def followup_create(request, pk):
         return _not_enrolled_redirect(request, participant)
     baseline = _baseline_of(participant)
     if baseline is None:
-        messages.info(request, "Record the baseline assessment first: it declares the lesions the follow-ups measure.")
+        messages.info(request, _("Record the baseline assessment first: it declares the lesions the follow-ups measure."))
         return _list_redirect(participant.pk)
     closed_reason = services.assessment_recording_closed_reason(participant)
     targets, non_targets = _baseline_lesions(baseline)
@@ -184,8 +186,9 @@ def followup_create(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Follow-up of {follow_up.assessment_date:%Y-%m-%d} saved: "
-                                      f"overall response {follow_up.computed_response} (computed).")  # fmt: skip
+            messages.success(request, _("Follow-up of %(date)s saved: overall response %(response)s (computed).") % {
+                "date": f"{follow_up.assessment_date:%Y-%m-%d}", "response": follow_up.computed_response,
+            })  # fmt: skip
             return _list_redirect(participant.pk)
     return _follow_up_page(request, participant, form, baseline=baseline, closed_reason=closed_reason)
 
@@ -211,12 +214,13 @@ def followup_update(request, assessment_pk):
         except (ValidationError, StaleRecordError) as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Follow-up corrected and recomputed.")
+            messages.success(request, _("Follow-up corrected and recomputed."))
             return redirect("efficacy:assessment_detail", assessment_pk=assessment.pk)
     confirmed = services.valid_confirmation(assessment)
     if confirmed is not None and request.method == "GET":
-        messages.warning(request, f"{confirmed.response} is confirmed by {confirmed.signer_name}: a change to the "
-                                  "values voids the confirmation and the investigator confirms again.")  # fmt: skip
+        messages.warning(request, _("%(response)s is confirmed by %(signer)s: a change to the values voids the "
+                                    "confirmation and the investigator confirms again.")
+                         % {"response": confirmed.response, "signer": confirmed.signer_name})  # fmt: skip
     return _follow_up_page(request, participant, form, baseline=baseline, assessment=assessment,
                            closed_reason=closed_reason, initial_values=selectors.stored_display(assessment))  # fmt: skip
 
@@ -231,16 +235,16 @@ def assessment_preview(request, pk):
     participant = get_object_or_404(Participant, pk=pk)
     baseline = _baseline_of(participant)
     if baseline is None:
-        return JsonResponse({"error": "Record the baseline assessment first.", "field": ""}, status=400)
+        return JsonResponse({"error": _("Record the baseline assessment first."), "field": ""}, status=400)
     assessment = None
     raw = (request.GET.get("assessment") or "").strip()
     if raw:
         if not (raw.isascii() and raw.isdigit() and len(raw) <= 12):
-            return JsonResponse({"error": "assessment must be a whole number.", "field": "assessment"}, status=400)
+            return JsonResponse({"error": _("assessment must be a whole number."), "field": "assessment"}, status=400)
         assessment = TumourAssessment.objects.filter(pk=int(raw), participant=participant,
                                                      kind=AssessmentKind.FOLLOW_UP).first()  # fmt: skip
         if assessment is None:
-            return JsonResponse({"error": "No such follow-up of this participant.", "field": "assessment"}, status=400)
+            return JsonResponse({"error": _("No such follow-up of this participant."), "field": "assessment"}, status=400)
     targets, non_targets = _baseline_lesions(baseline)
     form = FollowUpForm(request.GET, participant=participant, targets=targets, has_non_targets=bool(non_targets),
                         preview=True)  # fmt: skip
@@ -291,8 +295,9 @@ def assessment_confirm(request, assessment_pk):
         except (ValidationError, StaleRecordError) as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{confirmation.response} confirmed for the assessment of "
-                                      f"{assessment.assessment_date:%Y-%m-%d}.")  # fmt: skip
+            messages.success(request, _("%(response)s confirmed for the assessment of %(date)s.") % {
+                "response": confirmation.response, "date": f"{assessment.assessment_date:%Y-%m-%d}",
+            })  # fmt: skip
             return _list_redirect(participant.pk)
     return render(request, "efficacy/assessment_confirm.html", {
         "participant": participant,
@@ -300,5 +305,5 @@ def assessment_confirm(request, assessment_pk):
         "detail": selectors.assessment_detail(assessment),
         "form": form,
         "current": current,
-        "meaning": ResponseConfirmation.MEANING,
+        "meaning": _(ResponseConfirmation.MEANING),
     })  # fmt: skip

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from core.exceptions import StaleRecordError
 from core.forms import add_service_errors
@@ -59,9 +60,9 @@ def progression_create(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Progression of {progression.progression_date:%Y-%m-%d} recorded.")
+            messages.success(request, _("Progression of %(date)s recorded.") % {"date": f"{progression.progression_date:%Y-%m-%d}"})
             return _follow_up_redirect(participant)
-    return _progression_page(request, participant, form, title="Record a progression", submit="Save progression")
+    return _progression_page(request, participant, form, title=_("Record a progression"), submit=_("Save progression"))
 
 
 @permission_required("efficacy.change_progression", raise_exception=True)
@@ -90,13 +91,15 @@ def progression_update(request, progression_pk):
             add_service_errors(form, error)
         else:
             if changed:
-                messages.success(request, f"Progression of {form.cleaned_data['progression_date']:%Y-%m-%d} saved.")
+                messages.success(request, _("Progression of %(date)s saved.")
+                                 % {"date": f"{form.cleaned_data['progression_date']:%Y-%m-%d}"})  # fmt: skip
             else:
-                messages.info(request, "Nothing was changed, so nothing was saved.")
+                messages.info(request, _("Nothing was changed, so nothing was saved."))
             return _follow_up_redirect(participant)
     return _progression_page(
-        request, participant, form, title=f"Correct the progression of {progression.progression_date:%Y-%m-%d}",
-        submit="Save changes", progression=progression,
+        request, participant, form,
+        title=_("Correct the progression of %(date)s") % {"date": f"{progression.progression_date:%Y-%m-%d}"},
+        submit=_("Save changes"), progression=progression,
     )  # fmt: skip
 
 
@@ -128,9 +131,9 @@ def follow_up_status(request, pk):
             add_service_errors(form, error)
         else:
             if saved.changed:
-                messages.success(request, " ".join(["Follow-up status saved.", *saved.notes]))
+                messages.success(request, " ".join([_("Follow-up status saved."), *saved.notes]))
             else:
-                messages.info(request, "Nothing was changed, so nothing was saved.")
+                messages.info(request, _("Nothing was changed, so nothing was saved."))
             return _follow_up_redirect(participant)
     return render(request, "efficacy/followup_status_form.html", {
         "participant": participant, "form": form, "editing": editing,

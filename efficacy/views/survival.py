@@ -2,7 +2,6 @@
 optional comparison by a baseline factor, the response and failure-pattern table, and their CSV
 downloads (the analysis dataset too)."""
 
-import csv
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -10,12 +9,14 @@ from django.contrib.auth.decorators import permission_required
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from ..forms.survival import SurvivalReportForm
 from ..selectors import survival as selectors
+from .downloads import english_csv_lines
 
-INVALID_MESSAGE = (
+INVALID_MESSAGE = gettext_lazy(
     "The report was not changed: correct the fields marked below. Showing today's data without a comparison."
 )
 
@@ -46,13 +47,6 @@ def survival(request):
     )
 
 
-class _Echo:
-    """A file-like object whose write() hands the line back, for streaming csv.writer output."""
-
-    def write(self, value):
-        return value
-
-
 @permission_required("efficacy.view_efficacy_report", raise_exception=True)
 def survival_csv(request, table):
     if table not in selectors.CSV_TABLES:
@@ -62,10 +56,11 @@ def survival_csv(request, table):
         # Show the errors on the page rather than download numbers for another cut-off.
         return redirect(f"{reverse('efficacy:survival')}?{request.GET.urlencode()}")
     cutoff, factor = form.parameters()
-    report = selectors.survival_report(cutoff=cutoff, factor=factor)
-    writer = csv.writer(_Echo())
+    # CSV contents are data for statisticians: in English whatever the user's language.
+    with translation.override("en"):
+        report = selectors.survival_report(cutoff=cutoff, factor=factor)
     rows = selectors.csv_rows(table, report)
-    response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(english_csv_lines(rows), content_type="text/csv; charset=utf-8")
     suffix = f"_{factor}" if factor and table in ("pfs", "os", "summary", "at_risk", "comparison", "response") else ""
     response["Content-Disposition"] = f'attachment; filename="survival_{table}{suffix}_cutoff_{cutoff:%Y%m%d}.csv"'
     return response

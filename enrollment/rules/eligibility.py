@@ -30,6 +30,9 @@ raises ``TypeError``.
 
 Numbers (int, float or Decimal) are compared exactly as ``Decimal(str(value))``, so 2.0000000001
 is above 2.0 and no float artefact moves a value across a limit.
+
+Labels and reasons read in the active language (Django i18n: a label is translated each time it is
+shown, a reason when ``evaluate`` runs); the criterion ids and statuses are stable codes.
 """
 
 from __future__ import annotations
@@ -42,6 +45,11 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Literal
 
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
+
+from enrollment.rules.text import interpolate_lazy
 from trialsite.protocol.eligibility import (
     ELIGIBILITY,
     FIGO_2018_STAGES,
@@ -76,85 +84,110 @@ class Criterion:
 
     id: str
     kind: Literal["inclusion", "exclusion"]
-    label: str
+    label: str  # lazy: translated when shown
     keys: tuple[str, ...]
 
 
 def _or_list(items: tuple[str, ...]) -> str:
-    return ", ".join(items[:-1]) + f" or {items[-1]}" if len(items) > 1 else "".join(items)
+    """``("IIIA", "IIIB", "IVA")`` -> "IIIA, IIIB or IVA" in the active language."""
+    if len(items) < 2:
+        return "".join(items)
+    separator = pgettext("separator between the items of a list", ", ")
+    return _("%(items)s or %(last)s") % {"items": separator.join(items[:-1]), "last": items[-1]}
+
+
+# The criteria are built once at import, before any language is chosen: their labels are lazy.
+_or_list_lazy = lazy(_or_list, str)
+_label = interpolate_lazy
 
 
 def _criteria(p: EligibilitySettings) -> tuple[Criterion, ...]:
-    allowed = _or_list(p.figo_stages_allowed)
+    allowed = _or_list_lazy(p.figo_stages_allowed)
     return (
-        Criterion("I1", INCLUSION, f"Age {p.age_min_years}-{p.age_max_years} years at consent",
+        Criterion("I1", INCLUSION,
+                  _label(gettext_lazy("Age %(min)s-%(max)s years at consent"),
+                         min=p.age_min_years, max=p.age_max_years),
                   ("date_of_birth", "consent_date")),
-        Criterion("I2", INCLUSION, f"Untreated, pathologically proven LACC, FIGO 2018 {allowed}",
+        Criterion("I2", INCLUSION,
+                  _label(gettext_lazy("Untreated, pathologically proven LACC, FIGO 2018 %(stages)s"),
+                         stages=allowed),
                   ("figo_stage", "pathology_confirmed", "previously_treated")),
-        Criterion("I3", INCLUSION, f"ECOG performance status 0-{p.ecog_max}", ("ecog",)),
-        Criterion("I4a", INCLUSION, f"Haemoglobin > {p.hemoglobin_above_g_dl} g/dL",
+        Criterion("I3", INCLUSION, _label(gettext_lazy("ECOG performance status 0-%(max)s"), max=p.ecog_max),
+                  ("ecog",)),
+        Criterion("I4a", INCLUSION,
+                  _label(gettext_lazy("Haemoglobin > %(limit)s g/dL"), limit=p.hemoglobin_above_g_dl),
                   (*_LAB_KEYS, "hemoglobin_g_dl")),
-        Criterion("I4b", INCLUSION, f"Neutrophils > {p.neutrophils_above_10e9_l} x10^9/L",
+        Criterion("I4b", INCLUSION,
+                  _label(gettext_lazy("Neutrophils > %(limit)s x10^9/L"), limit=p.neutrophils_above_10e9_l),
                   (*_LAB_KEYS, "neutrophils_10e9_l")),
-        Criterion("I4c", INCLUSION, f"Leukocytes > {p.leukocytes_above_10e9_l} x10^9/L",
+        Criterion("I4c", INCLUSION,
+                  _label(gettext_lazy("Leukocytes > %(limit)s x10^9/L"), limit=p.leukocytes_above_10e9_l),
                   (*_LAB_KEYS, "leukocytes_10e9_l")),
-        Criterion("I4d", INCLUSION, f"Platelets > {p.platelets_above_10e9_l} x10^9/L",
+        Criterion("I4d", INCLUSION,
+                  _label(gettext_lazy("Platelets > %(limit)s x10^9/L"), limit=p.platelets_above_10e9_l),
                   (*_LAB_KEYS, "platelets_10e9_l")),
         Criterion("I4e", INCLUSION,
-                  f"ALT <= {p.alt_max_x_uln} x ULN and AST <= {p.ast_max_x_uln} x ULN",
+                  _label(gettext_lazy("ALT <= %(alt)s x ULN and AST <= %(ast)s x ULN"),
+                         alt=p.alt_max_x_uln, ast=p.ast_max_x_uln),
                   (*_LAB_KEYS, "alt", "alt_uln", "ast", "ast_uln")),
-        Criterion("I4f", INCLUSION, f"Total bilirubin <= {p.bilirubin_max_x_uln} x ULN",
+        Criterion("I4f", INCLUSION,
+                  _label(gettext_lazy("Total bilirubin <= %(factor)s x ULN"), factor=p.bilirubin_max_x_uln),
                   (*_LAB_KEYS, "bilirubin", "bilirubin_uln")),
-        Criterion("I4g", INCLUSION, f"Blood urea nitrogen <= {p.bun_max_x_uln} x ULN",
+        Criterion("I4g", INCLUSION,
+                  _label(gettext_lazy("Blood urea nitrogen <= %(factor)s x ULN"), factor=p.bun_max_x_uln),
                   (*_LAB_KEYS, "bun", "bun_uln")),
-        Criterion("I4h", INCLUSION, f"Serum creatinine <= {p.creatinine_max_x_uln} x ULN",
+        Criterion("I4h", INCLUSION,
+                  _label(gettext_lazy("Serum creatinine <= %(factor)s x ULN"), factor=p.creatinine_max_x_uln),
                   (*_LAB_KEYS, "creatinine", "creatinine_uln")),
-        Criterion("I5", INCLUSION, "Life expectancy > 6 months",
+        Criterion("I5", INCLUSION, gettext_lazy("Life expectancy > 6 months"),
                   ("life_expectancy_over_6_months",)),
-        Criterion("I6", INCLUSION, "Eligible for CCRT (principal investigator)",
+        Criterion("I6", INCLUSION, gettext_lazy("Eligible for CCRT (principal investigator)"),
                   ("pi_confirms_ccrt",)),
-        Criterion("I7", INCLUSION, "No obvious active bleeding", ("active_bleeding",)),
+        Criterion("I7", INCLUSION, gettext_lazy("No obvious active bleeding"), ("active_bleeding",)),
         Criterion("I8", INCLUSION,
-                  "If of childbearing potential: negative pregnancy test and effective contraception",
+                  gettext_lazy("If of childbearing potential: negative pregnancy test and effective contraception"),
                   ("childbearing_potential", "pregnancy_test_negative", "contraception_agreed")),
-        Criterion("I9", INCLUSION, "Written informed consent before enrolment", ("consent_date",)),
-        Criterion("E1", EXCLUSION, "Uncontrolled active infection", ("uncontrolled_infection",)),
+        Criterion("I9", INCLUSION, gettext_lazy("Written informed consent before enrolment"), ("consent_date",)),
+        Criterion("E1", EXCLUSION, gettext_lazy("Uncontrolled active infection"), ("uncontrolled_infection",)),
         Criterion("E2", EXCLUSION,
-                  f"Other malignancy within {p.other_malignancy_window_years} years "
-                  "(except curable non-melanoma skin cancer)",
+                  _label(gettext_lazy("Other malignancy within %(years)s years "
+                                      "(except curable non-melanoma skin cancer)"),
+                         years=p.other_malignancy_window_years),
                   ("prior_malignancy_date", "prior_malignancy_nonmelanoma_skin")),
         Criterion("E3", EXCLUSION,
-                  "Uncontrolled hypertension or diabetes; cerebral embolism or haemorrhage, "
-                  "myocardial infarction or serious arrhythmia within "
-                  f"{p.cardiocerebral_event_window_months} months",
+                  _label(gettext_lazy("Uncontrolled hypertension or diabetes; cerebral embolism or haemorrhage, "
+                                      "myocardial infarction or serious arrhythmia within %(months)s months"),
+                         months=p.cardiocerebral_event_window_months),
                   ("uncontrolled_hypertension_or_diabetes", "cardiocerebral_event_date")),
         Criterion("E4", EXCLUSION,
-                  f"Systemic steroid >= {p.steroid_threshold_prednisone_mg_per_day} mg/day "
-                  "prednisone-equivalent or other immunosuppressant within "
-                  f"{p.immunosuppressant_window_days} days, or planned",
+                  _label(gettext_lazy("Systemic steroid >= %(mg)s mg/day prednisone-equivalent or other "
+                                      "immunosuppressant within %(days)s days, or planned"),
+                         mg=p.steroid_threshold_prednisone_mg_per_day, days=p.immunosuppressant_window_days),
                   ("last_immunosuppressant_date", "immunosuppressant_planned")),
         Criterion("E5", EXCLUSION,
-                  f"Live attenuated vaccine within {p.live_vaccine_window_days} days or planned; "
-                  "therapeutic HPV vaccine after diagnosis",
+                  _label(gettext_lazy("Live attenuated vaccine within %(days)s days or planned; "
+                                      "therapeutic HPV vaccine after diagnosis"),
+                         days=p.live_vaccine_window_days),
                   ("last_live_vaccine_date", "live_vaccine_planned",
                    "therapeutic_hpv_vaccine_after_diagnosis")),
-        Criterion("E6", EXCLUSION, "Previous organ transplantation or HIV",
+        Criterion("E6", EXCLUSION, gettext_lazy("Previous organ transplantation or HIV"),
                   ("organ_transplant", "hiv")),
-        Criterion("E7", EXCLUSION, "Severe uncontrolled mental illness",
+        Criterion("E7", EXCLUSION, gettext_lazy("Severe uncontrolled mental illness"),
                   ("uncontrolled_mental_illness",)),
         Criterion("E8", EXCLUSION,
-                  f"Active hepatitis: HBV DNA > {p.hbv_dna_max_iu_ml} IU/mL or "
-                  f"HCV RNA > {p.hcv_rna_max_copies_ml} copies/mL",
+                  _label(gettext_lazy("Active hepatitis: HBV DNA > %(hbv)s IU/mL or HCV RNA > %(hcv)s copies/mL"),
+                         hbv=p.hbv_dna_max_iu_ml, hcv=p.hcv_rna_max_copies_ml),
                   ("hbv_dna_iu_ml", "hcv_rna_copies_ml")),
         Criterion("E9", EXCLUSION,
-                  f"Recurrent or distant metastatic disease (FIGO {p.figo_stage_distant})",
+                  _label(gettext_lazy("Recurrent or distant metastatic disease (FIGO %(stage)s)"),
+                         stage=p.figo_stage_distant),
                   ("figo_stage", "distant_metastasis_or_recurrence")),
         Criterion("E10", EXCLUSION,
-                  "Allergy to macromolecular proteins / monoclonal antibodies or a trial drug",
+                  gettext_lazy("Allergy to macromolecular proteins / monoclonal antibodies or a trial drug"),
                   ("mab_allergy",)),
         Criterion("E11", EXCLUSION,
-                  "Active autoimmune disease needing systemic treatment, or long-term "
-                  "glucocorticoids / immunosuppressants",
+                  gettext_lazy("Active autoimmune disease needing systemic treatment, or long-term "
+                               "glucocorticoids / immunosuppressants"),
                   ("active_autoimmune_disease",)),
     )  # fmt: skip
 
@@ -215,52 +248,52 @@ def evaluate_with_settings(
         "I1": _i1_age(d, p),
         "I2": _i2_disease(d, p),
         "I3": _i3_ecog(d, p),
-        "I4a": _lab_above(d, labs_stale, "hemoglobin_g_dl", "haemoglobin", "g/dL",
+        "I4a": _lab_above(d, labs_stale, "hemoglobin_g_dl", _("haemoglobin"), "g/dL",
                           p.hemoglobin_above_g_dl),
-        "I4b": _lab_above(d, labs_stale, "neutrophils_10e9_l", "neutrophils", "x10^9/L",
+        "I4b": _lab_above(d, labs_stale, "neutrophils_10e9_l", _("neutrophils"), "x10^9/L",
                           p.neutrophils_above_10e9_l),
-        "I4c": _lab_above(d, labs_stale, "leukocytes_10e9_l", "leukocytes", "x10^9/L",
+        "I4c": _lab_above(d, labs_stale, "leukocytes_10e9_l", _("leukocytes"), "x10^9/L",
                           p.leukocytes_above_10e9_l),
-        "I4d": _lab_above(d, labs_stale, "platelets_10e9_l", "platelets", "x10^9/L",
+        "I4d": _lab_above(d, labs_stale, "platelets_10e9_l", _("platelets"), "x10^9/L",
                           p.platelets_above_10e9_l),
         "I4e": _labs_uln(d, labs_stale, (("alt", "ALT", p.alt_max_x_uln),
                                          ("ast", "AST", p.ast_max_x_uln))),
-        "I4f": _labs_uln(d, labs_stale, (("bilirubin", "total bilirubin",
+        "I4f": _labs_uln(d, labs_stale, (("bilirubin", _("total bilirubin"),
                                           p.bilirubin_max_x_uln),)),
-        "I4g": _labs_uln(d, labs_stale, (("bun", "blood urea nitrogen", p.bun_max_x_uln),)),
-        "I4h": _labs_uln(d, labs_stale, (("creatinine", "creatinine",
+        "I4g": _labs_uln(d, labs_stale, (("bun", _("blood urea nitrogen"), p.bun_max_x_uln),)),
+        "I4h": _labs_uln(d, labs_stale, (("creatinine", _("creatinine"),
                                           p.creatinine_max_x_uln),)),
         "I5": _flag(d, "life_expectancy_over_6_months", True,
-                    "life expectancy > 6 months", "life expectancy not > 6 months"),
+                    _("life expectancy > 6 months"), _("life expectancy not > 6 months")),
         "I6": _flag(d, "pi_confirms_ccrt", True,
-                    "PI confirms eligibility for CCRT", "PI does not confirm eligibility for CCRT"),
+                    _("PI confirms eligibility for CCRT"), _("PI does not confirm eligibility for CCRT")),
         "I7": _flag(d, "active_bleeding", False,
-                    "no active bleeding", "active bleeding"),
+                    _("no active bleeding"), _("active bleeding")),
         "I8": _i8_pregnancy(d),
         "I9": _i9_consent(d, enrolment_date),
         "E1": _flag(d, "uncontrolled_infection", False,
-                    "no uncontrolled infection", "uncontrolled active infection"),
+                    _("no uncontrolled infection"), _("uncontrolled active infection")),
         "E2": _e2_malignancy(d, enrolment_date, p),
         "E3": _e3_cardiovascular(d, enrolment_date, p),
         "E4": _e4_immunosuppressant(d, enrolment_date, p),
         "E5": _e5_vaccine(d, enrolment_date, p),
         "E6": _combine([
-            _flag(d, "organ_transplant", False, "no organ transplant", "previous organ transplant"),
-            _flag(d, "hiv", False, "HIV negative", "HIV"),
+            _flag(d, "organ_transplant", False, _("no organ transplant"), _("previous organ transplant")),
+            _flag(d, "hiv", False, _("HIV negative"), pgettext("eligibility reason", "HIV")),
         ]),
         "E7": _flag(d, "uncontrolled_mental_illness", False,
-                    "no uncontrolled mental illness", "severe uncontrolled mental illness"),
+                    _("no uncontrolled mental illness"), _("severe uncontrolled mental illness")),
         "E8": _combine([
             _viral_load(d, "hbv_dna_iu_ml", "HBV DNA", "IU/mL", p.hbv_dna_max_iu_ml),
-            _viral_load(d, "hcv_rna_copies_ml", "HCV RNA", "copies/mL", p.hcv_rna_max_copies_ml),
+            _viral_load(d, "hcv_rna_copies_ml", "HCV RNA", _("copies/mL"), p.hcv_rna_max_copies_ml),
         ]),
         "E9": _e9_distant(d, p),
         "E10": _flag(d, "mab_allergy", False,
-                     "no allergy to monoclonal antibodies or trial drugs",
-                     "allergy to monoclonal antibodies / macromolecular proteins or a trial drug"),
+                     _("no allergy to monoclonal antibodies or trial drugs"),
+                     _("allergy to monoclonal antibodies / macromolecular proteins or a trial drug")),
         "E11": _flag(d, "active_autoimmune_disease", False,
-                     "no active autoimmune disease",
-                     "active autoimmune disease or long-term immunosuppression"),
+                     _("no active autoimmune disease"),
+                     _("active autoimmune disease or long-term immunosuppression")),
     }  # fmt: skip
     criteria = MappingProxyType(
         {c.id: CriterionOutcome(c.id, *outcomes[c.id]) for c in CRITERIA}
@@ -363,15 +396,37 @@ def _window_hit(
     date is on or after ``start`` (the first day of the window; a date after enrolment is also
     inside). ``None`` means no such event; an absent key is missing."""
     if not d.has(key):
-        return MISSING, f"{what}: not recorded"
+        return MISSING, _not_recorded(what)
     event = d.date(key)
     if event is None:
-        return PASS, f"no {what}"
+        return PASS, _("no %(event)s") % {"event": what}
+    values = {"event": what, "date": _iso(event), "window": window, "enrolment": _iso(enrolment),
+              "start": _iso(start)}
     if event >= start:
-        return FAIL, (f"{what} {event:%Y-%m-%d}, within {window} before enrolment "
-                      f"{enrolment:%Y-%m-%d} (from {start:%Y-%m-%d})")
-    return PASS, (f"{what} {event:%Y-%m-%d}, more than {window} before enrolment "
-                  f"{enrolment:%Y-%m-%d}")
+        return FAIL, _("%(event)s %(date)s, within %(window)s before enrolment %(enrolment)s "
+                       "(from %(start)s)") % values
+    return PASS, _("%(event)s %(date)s, more than %(window)s before enrolment %(enrolment)s") % values
+
+
+def _iso(day: datetime.date) -> str:
+    return f"{day:%Y-%m-%d}"
+
+
+def _not_recorded(item: str) -> str:
+    """"<item>: not recorded" (a yes/no question or an event left unanswered)."""
+    return _("%(item)s: not recorded") % {"item": item}
+
+
+def _years(count: int) -> str:
+    return ngettext("%(count)d year", "%(count)d years", count) % {"count": count}
+
+
+def _months(count: int) -> str:
+    return ngettext("%(count)d month", "%(count)d months", count) % {"count": count}
+
+
+def _days(count: int) -> str:
+    return ngettext("%(count)d day", "%(count)d days", count) % {"count": count}
 
 
 # --- combining parts ------------------------------------------------------------------------------
@@ -383,33 +438,38 @@ def _combine(parts: list[_Partial]) -> _Partial:
     for status in (FAIL, MISSING):
         reasons = [reason for s, reason in parts if s == status]
         if reasons:
-            return status, "; ".join(reasons)
-    return PASS, "; ".join(reason for _, reason in parts)
+            return status, _joined(reasons)
+    return PASS, _joined(reason for _status, reason in parts)
+
+
+def _joined(reasons) -> str:
+    """Several reasons one after the other ("a; b")."""
+    return pgettext("separator between reasons", "; ").join(reasons)
 
 
 # How a missing yes/no item is named in a reason ("<question>: not recorded").
 _FLAG_QUESTIONS: Mapping[str, str] = MappingProxyType(
     {
-        "pathology_confirmed": "pathological confirmation",
-        "previously_treated": "prior treatment",
-        "life_expectancy_over_6_months": "life expectancy > 6 months",
-        "pi_confirms_ccrt": "PI confirmation of eligibility for CCRT",
-        "active_bleeding": "active bleeding",
-        "childbearing_potential": "childbearing potential",
-        "pregnancy_test_negative": "pregnancy test result",
-        "contraception_agreed": "agreement to contraception",
-        "uncontrolled_infection": "uncontrolled infection",
-        "prior_malignancy_nonmelanoma_skin": "whether it was non-melanoma skin cancer",
-        "uncontrolled_hypertension_or_diabetes": "uncontrolled hypertension or diabetes",
-        "immunosuppressant_planned": "planned immunosuppressant",
-        "live_vaccine_planned": "planned live vaccine",
-        "therapeutic_hpv_vaccine_after_diagnosis": "therapeutic HPV vaccine after diagnosis",
-        "organ_transplant": "organ transplant",
-        "hiv": "HIV status",
-        "uncontrolled_mental_illness": "uncontrolled mental illness",
-        "distant_metastasis_or_recurrence": "distant metastasis or recurrence",
-        "mab_allergy": "allergy to monoclonal antibodies or trial drugs",
-        "active_autoimmune_disease": "active autoimmune disease",
+        "pathology_confirmed": gettext_lazy("pathological confirmation"),
+        "previously_treated": gettext_lazy("prior treatment"),
+        "life_expectancy_over_6_months": gettext_lazy("life expectancy > 6 months"),
+        "pi_confirms_ccrt": gettext_lazy("PI confirmation of eligibility for CCRT"),
+        "active_bleeding": gettext_lazy("active bleeding"),
+        "childbearing_potential": gettext_lazy("childbearing potential"),
+        "pregnancy_test_negative": gettext_lazy("pregnancy test result"),
+        "contraception_agreed": gettext_lazy("agreement to contraception"),
+        "uncontrolled_infection": gettext_lazy("uncontrolled infection"),
+        "prior_malignancy_nonmelanoma_skin": gettext_lazy("whether it was non-melanoma skin cancer"),
+        "uncontrolled_hypertension_or_diabetes": gettext_lazy("uncontrolled hypertension or diabetes"),
+        "immunosuppressant_planned": gettext_lazy("planned immunosuppressant"),
+        "live_vaccine_planned": gettext_lazy("planned live vaccine"),
+        "therapeutic_hpv_vaccine_after_diagnosis": gettext_lazy("therapeutic HPV vaccine after diagnosis"),
+        "organ_transplant": gettext_lazy("organ transplant"),
+        "hiv": gettext_lazy("HIV status"),
+        "uncontrolled_mental_illness": gettext_lazy("uncontrolled mental illness"),
+        "distant_metastasis_or_recurrence": gettext_lazy("distant metastasis or recurrence"),
+        "mab_allergy": gettext_lazy("allergy to monoclonal antibodies or trial drugs"),
+        "active_autoimmune_disease": gettext_lazy("active autoimmune disease"),
     }
 )
 
@@ -418,7 +478,7 @@ def _flag(d: _Data, key: str, passes_when: bool, pass_reason: str, fail_reason: 
     """A yes/no item that passes when it equals ``passes_when``."""
     value = d.flag(key)
     if value is None:
-        return MISSING, f"{_FLAG_QUESTIONS[key]}: not recorded"
+        return MISSING, _not_recorded(_FLAG_QUESTIONS[key])
     return (PASS, pass_reason) if value is passes_when else (FAIL, fail_reason)
 
 
@@ -434,17 +494,19 @@ def _fmt(number: Decimal) -> str:
 def _i1_age(d: _Data, p: EligibilitySettings) -> _Partial:
     """PROTOCOL §1 I1: age 18-75 inclusive, whole years at the consent date."""
     born, consent = d.date("date_of_birth"), d.date("consent_date")
-    if born is None or consent is None:
-        absent = [k.replace("_", " ") for k, v in (("date_of_birth", born),
-                                                   ("consent_date", consent)) if v is None]
-        return MISSING, " and ".join(absent) + " not recorded"
+    if born is None and consent is None:
+        return MISSING, _("date of birth and consent date not recorded")
+    if born is None:
+        return MISSING, _("date of birth not recorded")
+    if consent is None:
+        return MISSING, _("consent date not recorded")
     if consent < born:
-        return MISSING, (f"consent date {consent:%Y-%m-%d} is before date of birth "
-                         f"{born:%Y-%m-%d}; check the dates")
+        return MISSING, _("consent date %(consent)s is before date of birth %(born)s; check the dates") % {
+            "consent": _iso(consent), "born": _iso(born)}
     age = age_in_years(born, consent)
     status = PASS if p.age_min_years <= age <= p.age_max_years else FAIL
-    return status, (f"age {age} years at consent, must be "
-                    f"{p.age_min_years}-{p.age_max_years}")
+    return status, _("age %(age)s years at consent, must be %(min)s-%(max)s") % {
+        "age": age, "min": p.age_min_years, "max": p.age_max_years}
 
 
 def _figo_leaves(stage: str) -> frozenset[str]:
@@ -464,33 +526,38 @@ def _i2_disease(d: _Data, p: EligibilitySettings) -> _Partial:
     """
     allowed = frozenset(p.figo_stages_allowed)
     stage = d.text("figo_stage")
-    must_be = f"must be {_or_list(p.figo_stages_allowed)}"
+    values = {"stage": stage, "stages": _or_list(p.figo_stages_allowed)}
     if stage is None:
-        stage_part: _Partial = (MISSING, "FIGO stage not recorded")
+        stage_part: _Partial = (MISSING, _("FIGO stage not recorded"))
     elif stage not in FIGO_2018_STAGES:
-        stage_part = (MISSING, f"FIGO stage {stage!r} is not a FIGO 2018 stage")
+        stage_part = (MISSING, _not_a_figo_stage(stage))
     elif stage in allowed:
-        stage_part = (PASS, f"FIGO stage {stage}")
+        stage_part = (PASS, _("FIGO stage %(stage)s") % values)
     elif _figo_leaves(stage).isdisjoint(allowed):
-        stage_part = (FAIL, f"FIGO stage {stage}, {must_be}")
+        stage_part = (FAIL, _("FIGO stage %(stage)s, must be %(stages)s") % values)
     else:
-        stage_part = (MISSING, f"FIGO stage {stage} without substage, {must_be}")
+        stage_part = (MISSING, _("FIGO stage %(stage)s without substage, must be %(stages)s") % values)
     return _combine([
         stage_part,
-        _flag(d, "pathology_confirmed", True, "pathologically confirmed",
-              "not pathologically confirmed"),
-        _flag(d, "previously_treated", False, "untreated", "previously treated"),
+        _flag(d, "pathology_confirmed", True, _("pathologically confirmed"),
+              _("not pathologically confirmed")),
+        _flag(d, "previously_treated", False, _("untreated"), _("previously treated")),
     ])  # fmt: skip
+
+
+def _not_a_figo_stage(stage: str) -> str:
+    return _("FIGO stage %(stage)s is not a FIGO 2018 stage") % {"stage": repr(stage)}
 
 
 def _i3_ecog(d: _Data, p: EligibilitySettings) -> _Partial:
     """PROTOCOL §1 I3: ECOG performance status 0-1."""
     ecog = d.integer("ecog")
     if ecog is None:
-        return MISSING, "ECOG not recorded"
+        return MISSING, _("ECOG not recorded")
     if not 0 <= ecog <= 5:
-        return MISSING, f"ECOG {ecog} is not a valid ECOG score (0-5)"
-    return (PASS if ecog <= p.ecog_max else FAIL), f"ECOG {ecog}, must be 0-{p.ecog_max}"
+        return MISSING, _("ECOG %(ecog)s is not a valid ECOG score (0-5)") % {"ecog": ecog}
+    return (PASS if ecog <= p.ecog_max else FAIL), _("ECOG %(ecog)s, must be 0-%(max)s") % {
+        "ecog": ecog, "max": p.ecog_max}
 
 
 def _lab_freshness_problem(
@@ -500,22 +567,24 @@ def _lab_freshness_problem(
     dated after it. Returns why the labs cannot be used, or None."""
     sampled = d.date("lab_date")
     if sampled is None:
-        return "lab date not recorded"
+        return _("lab date not recorded")
     if sampled > enrolment:
-        return f"lab date {sampled:%Y-%m-%d} is after enrolment {enrolment:%Y-%m-%d}"
+        return _("lab date %(lab)s is after enrolment %(enrolment)s") % {
+            "lab": _iso(sampled), "enrolment": _iso(enrolment)}
     age_days = (enrolment - sampled).days
     if age_days > p.lab_max_age_days:
-        return (f"labs from {sampled:%Y-%m-%d} are {age_days} days old at enrolment "
-                f"{enrolment:%Y-%m-%d}, must be at most {p.lab_max_age_days} days old; repeat them")
+        return _("labs from %(lab)s are %(days)s days old at enrolment %(enrolment)s, must be at most "
+                 "%(max)s days old; repeat them") % {
+            "lab": _iso(sampled), "days": age_days, "enrolment": _iso(enrolment), "max": p.lab_max_age_days}
     return None
 
 
 def _lab_value(d: _Data, key: str, name: str) -> tuple[Decimal | None, _Partial | None]:
     value = d.number(key)
     if value is None:
-        return None, (MISSING, f"{name} not recorded")
+        return None, (MISSING, _("%(name)s not recorded") % {"name": name})
     if value < 0:
-        return None, (MISSING, f"{name} {value} cannot be negative")
+        return None, (MISSING, _("%(name)s %(value)s cannot be negative") % {"name": name, "value": value})
     return value, None
 
 
@@ -528,7 +597,8 @@ def _lab_above(
     value, problem = _lab_value(d, key, name)
     if problem:
         return problem
-    return (PASS if value > limit else FAIL), f"{name} {value} {unit}, must be > {limit}"
+    return (PASS if value > limit else FAIL), _("%(name)s %(value)s %(unit)s, must be > %(limit)s") % {
+        "name": name, "value": value, "unit": unit, "limit": limit}
 
 
 def _labs_uln(
@@ -545,13 +615,14 @@ def _labs_uln(
         if problem:
             parts.append(problem)
         elif uln is None:
-            parts.append((MISSING, f"{name} ULN not recorded"))
+            parts.append((MISSING, _("%(name)s ULN not recorded") % {"name": name}))
         elif uln <= 0:
-            parts.append((MISSING, f"{name} ULN {uln} must be greater than 0"))
+            parts.append((MISSING, _("%(name)s ULN %(uln)s must be greater than 0") % {"name": name, "uln": uln}))
         else:
             limit = factor * uln
             status = PASS if value <= limit else FAIL
-            reason = f"{name} {value} (ULN {uln}), must be <= {factor} x ULN = {_fmt(limit)}"
+            reason = _("%(name)s %(value)s (ULN %(uln)s), must be <= %(factor)s x ULN = %(limit)s") % {
+                "name": name, "value": value, "uln": uln, "factor": factor, "limit": _fmt(limit)}
             parts.append((status, reason))
     return _combine(parts)
 
@@ -564,28 +635,28 @@ def _i8_pregnancy(d: _Data) -> _Partial:
     potential = d.flag("childbearing_potential")
     negative = d.flag("pregnancy_test_negative")
     if potential is False:
-        return PASS, "not of childbearing potential"
+        return PASS, _("not of childbearing potential")
     if potential is None:
         if negative is False:
-            return FAIL, "pregnancy test positive"
-        return MISSING, "childbearing potential not recorded"
+            return FAIL, _("pregnancy test positive")
+        return MISSING, _("childbearing potential not recorded")
     return _combine([
-        _flag(d, "pregnancy_test_negative", True, "pregnancy test negative",
-              "pregnancy test positive"),
-        _flag(d, "contraception_agreed", True, "agrees to effective contraception",
-              "does not agree to effective contraception"),
+        _flag(d, "pregnancy_test_negative", True, _("pregnancy test negative"),
+              _("pregnancy test positive")),
+        _flag(d, "contraception_agreed", True, _("agrees to effective contraception"),
+              _("does not agree to effective contraception")),
     ])  # fmt: skip
 
 
 def _i9_consent(d: _Data, enrolment: datetime.date) -> _Partial:
     """PROTOCOL §1 I9: written informed consent on or before the enrolment date."""
     consent = d.date("consent_date")
+    values = {"consent": _iso(consent) if consent else "", "enrolment": _iso(enrolment)}
     if consent is None:
-        return MISSING, "consent date not recorded"
+        return MISSING, _("consent date not recorded")
     if consent > enrolment:
-        return FAIL, (f"consent {consent:%Y-%m-%d} is after enrolment {enrolment:%Y-%m-%d}, "
-                      "must be on or before it")
-    return PASS, f"consent {consent:%Y-%m-%d}, on or before enrolment {enrolment:%Y-%m-%d}"
+        return FAIL, _("consent %(consent)s is after enrolment %(enrolment)s, must be on or before it") % values
+    return PASS, _("consent %(consent)s, on or before enrolment %(enrolment)s") % values
 
 
 # --- exclusion criteria ---------------------------------------------------------------------------
@@ -597,15 +668,15 @@ def _e2_malignancy(d: _Data, enrolment: datetime.date, p: EligibilitySettings) -
     flag is False; inside the window with the flag unknown is missing."""
     years = p.other_malignancy_window_years
     start = months_before(enrolment, 12 * years)
-    status, reason = _window_hit(d, "prior_malignancy_date", "other malignancy", start,
-                                 f"{years} years", enrolment)
+    status, reason = _window_hit(d, "prior_malignancy_date", _("other malignancy"), start,
+                                 _years(years), enrolment)
     if status != FAIL:
         return status, reason
     skin = d.flag("prior_malignancy_nonmelanoma_skin")
     if skin is None:
-        return MISSING, reason + "; whether it was non-melanoma skin cancer: not recorded"
+        return MISSING, _joined([reason, _not_recorded(_FLAG_QUESTIONS["prior_malignancy_nonmelanoma_skin"])])
     if skin:
-        return PASS, reason + "; non-melanoma skin cancer is allowed"
+        return PASS, _joined([reason, _("non-melanoma skin cancer is allowed")])
     return FAIL, reason
 
 
@@ -615,9 +686,9 @@ def _e3_cardiovascular(d: _Data, enrolment: datetime.date, p: EligibilitySetting
     months = p.cardiocerebral_event_window_months
     return _combine([
         _flag(d, "uncontrolled_hypertension_or_diabetes", False,
-              "no uncontrolled hypertension or diabetes", "uncontrolled hypertension or diabetes"),
-        _window_hit(d, "cardiocerebral_event_date", "cardiocerebral event",
-                    months_before(enrolment, months), f"{months} months", enrolment),
+              _("no uncontrolled hypertension or diabetes"), _("uncontrolled hypertension or diabetes")),
+        _window_hit(d, "cardiocerebral_event_date", _("cardiocerebral event"),
+                    months_before(enrolment, months), _months(months), enrolment),
     ])  # fmt: skip
 
 
@@ -628,10 +699,10 @@ def _e4_immunosuppressant(
     immunosuppressant within 14 days before enrolment, or planned during the study."""
     days = p.immunosuppressant_window_days
     return _combine([
-        _window_hit(d, "last_immunosuppressant_date", "immunosuppressant",
-                    enrolment - datetime.timedelta(days=days), f"{days} days", enrolment),
-        _flag(d, "immunosuppressant_planned", False, "no immunosuppressant planned",
-              "immunosuppressant planned during the study"),
+        _window_hit(d, "last_immunosuppressant_date", _("immunosuppressant"),
+                    enrolment - datetime.timedelta(days=days), _days(days), enrolment),
+        _flag(d, "immunosuppressant_planned", False, _("no immunosuppressant planned"),
+              _("immunosuppressant planned during the study")),
     ])  # fmt: skip
 
 
@@ -640,25 +711,26 @@ def _e5_vaccine(d: _Data, enrolment: datetime.date, p: EligibilitySettings) -> _
     the study; therapeutic HPV vaccine after the LACC diagnosis."""
     days = p.live_vaccine_window_days
     return _combine([
-        _window_hit(d, "last_live_vaccine_date", "live vaccine",
-                    enrolment - datetime.timedelta(days=days), f"{days} days", enrolment),
-        _flag(d, "live_vaccine_planned", False, "no live vaccine planned",
-              "live vaccine planned during the study"),
+        _window_hit(d, "last_live_vaccine_date", _("live vaccine"),
+                    enrolment - datetime.timedelta(days=days), _days(days), enrolment),
+        _flag(d, "live_vaccine_planned", False, _("no live vaccine planned"),
+              _("live vaccine planned during the study")),
         _flag(d, "therapeutic_hpv_vaccine_after_diagnosis", False,
-              "no therapeutic HPV vaccine after diagnosis",
-              "therapeutic HPV vaccine after diagnosis"),
+              _("no therapeutic HPV vaccine after diagnosis"),
+              _("therapeutic HPV vaccine after diagnosis")),
     ])  # fmt: skip
 
 
 def _viral_load(d: _Data, key: str, name: str, unit: str, limit: Decimal) -> _Partial:
     """PROTOCOL §1 E8 part: a load above the limit applies; at the limit does not."""
     load = d.number(key)
+    values = {"name": name, "value": load, "unit": unit, "limit": limit}
     if load is None:
-        return MISSING, f"{name} not recorded"
+        return MISSING, _("%(name)s not recorded") % values
     if load < 0:
-        return MISSING, f"{name} {load} cannot be negative (0 when undetectable)"
+        return MISSING, _("%(name)s %(value)s cannot be negative (0 when undetectable)") % values
     status = FAIL if load > limit else PASS
-    return status, f"{name} {load} {unit}, excluded if > {limit}"
+    return status, _("%(name)s %(value)s %(unit)s, excluded if > %(limit)s") % values
 
 
 def _e9_distant(d: _Data, p: EligibilitySettings) -> _Partial:
@@ -666,18 +738,19 @@ def _e9_distant(d: _Data, p: EligibilitySettings) -> _Partial:
     could still be IVB ("IV") or is not a FIGO stage leaves its part missing."""
     stage = d.text("figo_stage")
     distant = p.figo_stage_distant
+    values = {"stage": stage, "distant": distant}
     if stage is None:
-        stage_part: _Partial = (MISSING, "FIGO stage not recorded")
+        stage_part: _Partial = (MISSING, _("FIGO stage not recorded"))
     elif stage not in FIGO_2018_STAGES:
-        stage_part = (MISSING, f"FIGO stage {stage!r} is not a FIGO 2018 stage")
+        stage_part = (MISSING, _not_a_figo_stage(stage))
     elif stage == distant:
-        stage_part = (FAIL, f"FIGO stage {stage}")
+        stage_part = (FAIL, _("FIGO stage %(stage)s") % values)
     elif distant in _figo_leaves(stage):
-        stage_part = (MISSING, f"FIGO stage {stage} without substage, could be {distant}")
+        stage_part = (MISSING, _("FIGO stage %(stage)s without substage, could be %(distant)s") % values)
     else:
-        stage_part = (PASS, f"FIGO stage {stage}, not {distant}")
+        stage_part = (PASS, _("FIGO stage %(stage)s, not %(distant)s") % values)
     return _combine([
         stage_part,
         _flag(d, "distant_metastasis_or_recurrence", False,
-              "no distant metastasis or recurrence", "distant metastasis or recurrence"),
+              _("no distant metastasis or recurrence"), _("distant metastasis or recurrence")),
     ])  # fmt: skip

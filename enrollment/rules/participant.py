@@ -6,6 +6,8 @@ Pure rules: dates are checked against ``today`` given by the caller.
 
 import datetime
 
+from django.utils.translation import gettext as _
+
 # Nobody older than this is screened; an older date of birth is a typing error (e.g. 1886 for 1986).
 MAX_PLAUSIBLE_AGE_YEARS = 110
 
@@ -16,11 +18,18 @@ def date_of_birth_problem(date_of_birth: datetime.date, *, today: datetime.date)
     Limits: not after ``today``; not more than MAX_PLAUSIBLE_AGE_YEARS before it.
     """
     if date_of_birth > today:
-        return f"{date_of_birth:%Y-%m-%d} is in the future."
+        return in_the_future(date_of_birth)
     earliest = _years_before(today, MAX_PLAUSIBLE_AGE_YEARS)
     if date_of_birth < earliest:
-        return f"{date_of_birth:%Y-%m-%d} would make the patient older than {MAX_PLAUSIBLE_AGE_YEARS}; check the year."
+        return _("%(date)s would make the patient older than %(age)s; check the year.") % {
+            "date": f"{date_of_birth:%Y-%m-%d}", "age": MAX_PLAUSIBLE_AGE_YEARS
+        }
     return None
+
+
+def in_the_future(day: datetime.date) -> str:
+    """"<date> is in the future.", the message of every date that cannot be later than today."""
+    return _("%(date)s is in the future.") % {"date": f"{day:%Y-%m-%d}"}
 
 
 def screening_date_problem(
@@ -28,9 +37,9 @@ def screening_date_problem(
 ) -> str | None:
     """A message when a screening date cannot be right (future, or before birth), else None."""
     if screening_date > today:
-        return f"{screening_date:%Y-%m-%d} is in the future."
+        return in_the_future(screening_date)
     if date_of_birth is not None and screening_date < date_of_birth:
-        return "The screening date is before the date of birth."
+        return _("The screening date is before the date of birth.")
     return None
 
 

@@ -20,7 +20,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
 
-from enrollment.rules.participant import date_of_birth_problem
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from enrollment.rules.participant import date_of_birth_problem, in_the_future
 from trialsite.protocol.eligibility import FIGO_2018_STAGES
 
 
@@ -85,10 +89,10 @@ EVENT_DATE_KEYS: tuple[str, ...] = (
 )
 
 _LABELS = {
-    "hemoglobin_g_dl": "haemoglobin",
-    "neutrophils_10e9_l": "neutrophils",
-    "leukocytes_10e9_l": "leukocytes",
-    "platelets_10e9_l": "platelets",
+    "hemoglobin_g_dl": gettext_lazy("haemoglobin"),
+    "neutrophils_10e9_l": gettext_lazy("neutrophils"),
+    "leukocytes_10e9_l": gettext_lazy("leukocytes"),
+    "platelets_10e9_l": gettext_lazy("platelets"),
     "hbv_dna_iu_ml": "HBV DNA",
     "hcv_rna_copies_ml": "HCV RNA",
 }
@@ -107,7 +111,7 @@ def check_plausibility(data: Mapping[str, object], *, today: datetime.date) -> d
     born = data.get("date_of_birth")
     if born is not None:
         if not _is_date(born):
-            problems["date_of_birth"] = "Enter a date."
+            problems["date_of_birth"] = _("Enter a date.")
         elif message := date_of_birth_problem(born, today=today):
             problems["date_of_birth"] = message
     born_ok = born if _is_date(born) and "date_of_birth" not in problems else None
@@ -126,12 +130,14 @@ def check_plausibility(data: Mapping[str, object], *, today: datetime.date) -> d
         if uln is not None:
             value = _number(uln)
             if value is None:
-                problems[f"{key}_uln"] = "Enter a number."
+                problems[f"{key}_uln"] = _("Enter a number.")
             elif value <= 0:
-                problems[f"{key}_uln"] = f"The lab's upper limit of normal must be greater than 0, not {value}."
+                problems[f"{key}_uln"] = _("The lab's upper limit of normal must be greater than 0, not %(value)s.") % {
+                    "value": value
+                }
 
     for key in VIRAL_LOAD_KEYS:
-        if (message := _non_negative_problem(data.get(key), " (enter 0 when undetectable)")) is not None:
+        if (message := _non_negative_problem(data.get(key), undetectable_hint=True)) is not None:
             problems[key] = message
 
     if (message := _ecog_problem(data.get("ecog"))) is not None:
@@ -167,12 +173,14 @@ def _date_problem(
     if value is None:
         return None
     if not _is_date(value):
-        return "Enter a date."
+        return _("Enter a date.")
     if value > today:
-        return f"{value:%Y-%m-%d} is in the future."
+        return in_the_future(value)
     if born is not None and value < born:
-        what = "Consent" if key == "consent_date" else "This date"
-        return f"{what} ({value:%Y-%m-%d}) is before the date of birth ({born:%Y-%m-%d})."
+        dates = {"date": f"{value:%Y-%m-%d}", "born": f"{born:%Y-%m-%d}"}
+        if key == "consent_date":
+            return _("Consent (%(date)s) is before the date of birth (%(born)s).") % dates
+        return _("This date (%(date)s) is before the date of birth (%(born)s).") % dates
     return None
 
 
@@ -182,29 +190,33 @@ def _count_problem(value: object, label: str, plausible: PlausibleRange) -> str 
         return None
     number = _number(value)
     if number is None:
-        return "Enter a number."
+        return _("Enter a number.")
     if number < 0:
-        return f"{label.capitalize()} cannot be negative."
+        return _("%(name)s cannot be negative.") % {"name": capfirst(label)}
     if plausible.low <= number <= plausible.high:
         return None
     unit = plausible.unit
     slip = plausible.slip
     if slip is not None and plausible.low <= number / slip.factor <= plausible.high:
-        return f"{_fmt(number)} {unit} looks like {slip.unit}; enter {unit} (e.g. {_fmt(number / slip.factor)})."
-    return (
-        f"{_fmt(number)} {unit} is not a possible {label} value "
-        f"({_fmt(plausible.low)}-{_fmt(plausible.high)} {unit}); check the value and its unit."
-    )
+        return _("%(value)s %(unit)s looks like %(other_unit)s; enter %(unit)s (e.g. %(example)s).") % {
+            "value": _fmt(number), "unit": unit, "other_unit": slip.unit, "example": _fmt(number / slip.factor)
+        }
+    return _(
+        "%(value)s %(unit)s is not a possible %(name)s value (%(low)s-%(high)s %(unit)s); "
+        "check the value and its unit."
+    ) % {"value": _fmt(number), "unit": unit, "name": label, "low": _fmt(plausible.low), "high": _fmt(plausible.high)}
 
 
-def _non_negative_problem(value: object, hint: str = "") -> str | None:
+def _non_negative_problem(value: object, *, undetectable_hint: bool = False) -> str | None:
     if value is None:
         return None
     number = _number(value)
     if number is None:
-        return "Enter a number."
+        return _("Enter a number.")
     if number < 0:
-        return f"{_fmt(number)} cannot be negative{hint}."
+        if undetectable_hint:
+            return _("%(value)s cannot be negative (enter 0 when undetectable).") % {"value": _fmt(number)}
+        return _("%(value)s cannot be negative.") % {"value": _fmt(number)}
     return None
 
 
@@ -213,9 +225,9 @@ def _ecog_problem(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        return f"ECOG is {low}-{high} (a whole number)."
+        return _("ECOG is %(low)s-%(high)s (a whole number).") % {"low": low, "high": high}
     if not low <= value <= high:
-        return f"ECOG is {low}-{high}."
+        return _("ECOG is %(low)s-%(high)s.") % {"low": low, "high": high}
     return None
 
 
@@ -224,7 +236,7 @@ def _figo_problem(value: object) -> str | None:
         return None
     if isinstance(value, str) and value.strip().upper() in FIGO_2018_STAGES:
         return None
-    return "Enter a FIGO 2018 stage: " + ", ".join(FIGO_2018_STAGES) + "."
+    return _("Enter a FIGO 2018 stage: %(stages)s.") % {"stages": ", ".join(FIGO_2018_STAGES)}
 
 
 def diagnosis_date_problem(
@@ -241,12 +253,14 @@ def diagnosis_date_problem(
     not after the screening date. Each limit day itself is allowed.
     """
     if diagnosis_date > today:
-        return f"{diagnosis_date:%Y-%m-%d} is in the future."
+        return in_the_future(diagnosis_date)
     if date_of_birth is not None and diagnosis_date < date_of_birth:
-        return f"The diagnosis ({diagnosis_date:%Y-%m-%d}) is before the date of birth ({date_of_birth:%Y-%m-%d})."
+        return _("The diagnosis (%(date)s) is before the date of birth (%(born)s).") % {
+            "date": f"{diagnosis_date:%Y-%m-%d}", "born": f"{date_of_birth:%Y-%m-%d}"
+        }
     if screening_date is not None and diagnosis_date > screening_date:
-        return (
-            f"The diagnosis ({diagnosis_date:%Y-%m-%d}) is after the screening date ({screening_date:%Y-%m-%d}); "
+        return _(
+            "The diagnosis (%(date)s) is after the screening date (%(screened)s); "
             "a patient is screened after she is diagnosed."
-        )
+        ) % {"date": f"{diagnosis_date:%Y-%m-%d}", "screened": f"{screening_date:%Y-%m-%d}"}
     return None

@@ -7,6 +7,11 @@ Pure rules: which status may follow which, and whether a status change's date is
 import datetime
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+
+from .participant import in_the_future
+
 SCREENING = "screening"
 SCREEN_FAILURE = "screen_failure"
 ENROLLED = "enrolled"
@@ -55,24 +60,32 @@ def check_status_change(
     earlier, and not after ``today``.
     """
     if new == current:
-        return StatusCheck(False, "status.same", f"The participant is already {_label(current)}.")
+        return StatusCheck(False, "status.same", _("The participant is already %(status)s.") % {"status": _label(current)})
     if new not in ALLOWED_TRANSITIONS.get(current, frozenset()):
         return StatusCheck(
-            False, "status.transition", f"A participant who is {_label(current)} cannot become {_label(new)}."
+            False,
+            "status.transition",
+            _("A participant who is %(current)s cannot become %(new)s.") % {
+                "current": _label(current), "new": _label(new)
+            },
         )
     if manual and new in SERVICE_ONLY_STATUSES:
         return StatusCheck(
             False,
             "status.service_only",
-            f"'{_label(new)}' is recorded from the screening (enrolment or screen failure), not by hand.",
+            _("'%(status)s' is recorded from the screening (enrolment or screen failure), not by hand.") % {
+                "status": _label(new)
+            },
         )
     if effective_date > today:
-        return StatusCheck(False, "status.future_date", f"{effective_date:%Y-%m-%d} is in the future.")
+        return StatusCheck(False, "status.future_date", in_the_future(effective_date))
     if effective_date < current_since:
         return StatusCheck(
             False,
             "status.before_current",
-            f"The date cannot be before {current_since:%Y-%m-%d}, when the participant became {_label(current)}.",
+            _("The date cannot be before %(date)s, when the participant became %(status)s.") % {
+                "date": f"{current_since:%Y-%m-%d}", "status": _label(current)
+            },
         )
     return StatusCheck(True, "status.ok", "")
 
@@ -83,16 +96,17 @@ def manual_targets(current: str) -> list[str]:
 
 
 _ORDER = (SCREENING, SCREEN_FAILURE, ENROLLED, ON_TREATMENT, FOLLOW_UP, OFF_STUDY, DIED)
+# How a status reads inside a sentence ("The participant is already <in screening>.").
 _LABELS = {
-    SCREENING: "in screening",
-    SCREEN_FAILURE: "a screen failure",
-    ENROLLED: "enrolled",
-    ON_TREATMENT: "on treatment",
-    FOLLOW_UP: "in follow-up",
-    OFF_STUDY: "off study",
-    DIED: "deceased",
+    SCREENING: pgettext_lazy("participant status in a sentence", "in screening"),
+    SCREEN_FAILURE: pgettext_lazy("participant status in a sentence", "a screen failure"),
+    ENROLLED: pgettext_lazy("participant status in a sentence", "enrolled"),
+    ON_TREATMENT: pgettext_lazy("participant status in a sentence", "on treatment"),
+    FOLLOW_UP: pgettext_lazy("participant status in a sentence", "in follow-up"),
+    OFF_STUDY: pgettext_lazy("participant status in a sentence", "off study"),
+    DIED: pgettext_lazy("participant status in a sentence", "deceased"),
 }
 
 
 def _label(status: str) -> str:
-    return _LABELS.get(status, status)
+    return str(_LABELS.get(status, status))

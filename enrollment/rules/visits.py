@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from trialsite.protocol.visits import (
     DAYS_PER_MONTH,
     DUE_SOON_DAYS,
@@ -112,7 +115,7 @@ def visit_definitions(*, horizon_years: int = FOLLOW_UP_HORIZON_YEARS) -> tuple[
             definitions.append(
                 VisitDefinition(
                     follow_up_code(month),
-                    f"Follow-up {follow_up_number} (month {month})",
+                    _("Follow-up %(number)s (month %(month)s)") % {"number": follow_up_number, "month": month},
                     VisitKind.FOLLOW_UP,
                     month,
                     OffsetUnit.MONTHS,
@@ -267,22 +270,35 @@ def window_deviation(visit: ScheduledVisit, actual_date: datetime.date) -> Windo
     days = days_outside_window(visit, actual_date)
     if days == 0:
         return None
-    window = f"window {visit.window_start:%Y-%m-%d} to {visit.window_end:%Y-%m-%d}, target {visit.target_date:%Y-%m-%d}"
+    values = {
+        "visit": visit.label,
+        "date": f"{actual_date:%Y-%m-%d}",
+        "days": _days(abs(days)),
+        "start": f"{visit.window_start:%Y-%m-%d}",
+        "end": f"{visit.window_end:%Y-%m-%d}",
+        "target": f"{visit.target_date:%Y-%m-%d}",
+    }
     if days < 0:
         return WindowDeviation(
             "visit.window.early",
             -days,
-            f"{visit.label} done on {actual_date:%Y-%m-%d}, {_days(-days)} before its window opened ({window}).",
+            _(
+                "%(visit)s done on %(date)s, %(days)s before its window opened "
+                "(window %(start)s to %(end)s, target %(target)s)."
+            ) % values,
         )
     return WindowDeviation(
         "visit.window.late",
         days,
-        f"{visit.label} done on {actual_date:%Y-%m-%d}, {_days(days)} after its window closed ({window}).",
+        _(
+            "%(visit)s done on %(date)s, %(days)s after its window closed "
+            "(window %(start)s to %(end)s, target %(target)s)."
+        ) % values,
     )
 
 
 def _days(count: int) -> str:
-    return f"{count} day" if count == 1 else f"{count} days"
+    return ngettext("%(count)d day", "%(count)d days", count) % {"count": count}
 
 
 # --- Forms of a visit ----------------------------------------------------------------------------

@@ -8,18 +8,20 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.models import Site
 from core.services import clinical_record_save, sequence_next_value
 from core.sites import registration_site, sees_all_sites
 
 from ..models import Participant, ParticipantStatus, ParticipantStatusChange
-from ..rules.participant import date_of_birth_problem, screening_date_problem
+from ..rules.participant import date_of_birth_problem, in_the_future, screening_date_problem
 from ..rules.plausibility import diagnosis_date_problem
 from ..rules.status import DIED, check_status_change
 
 SCREENING_SEQUENCE = "screening_number"
-DEATH_ON_FOLLOW_UP_MESSAGE = (
+DEATH_ON_FOLLOW_UP_MESSAGE = gettext_lazy(
     "Record the death of an enrolled participant on her Follow-up and outcome page, with the date and cause "
     "of death: her status changes to 'died' from there."
 )
@@ -80,14 +82,15 @@ def participant_create(
         status=ParticipantStatus.SCREENING,
         status_date=screening_date,
     )
-    clinical_record_save(instance=participant, user=user, reason="Registered for screening")
+    registered = "Registered for screening"  # stored: English whatever the user's language
+    clinical_record_save(instance=participant, user=user, reason=registered)
     clinical_record_save(
         instance=ParticipantStatusChange(
             participant=participant,
             from_status="",
             to_status=ParticipantStatus.SCREENING,
             effective_date=screening_date,
-            reason="Registered for screening",
+            reason=registered,
             recorded_by=user,
         ),
         user=user,
@@ -118,7 +121,7 @@ def participant_update(
     )
     if site is not None and site.pk != participant.site_id:
         if not sees_all_sites(user):
-            raise ValidationError({"site": "Only a user who sees every site can change a participant's site."})
+            raise ValidationError({"site": _("Only a user who sees every site can change a participant's site.")})
         participant.site = site
     participant.initials = initials
     participant.date_of_birth = date_of_birth
@@ -143,7 +146,7 @@ def participant_change_status(
     """Move a participant to a new study status on a date, keeping the dated history of changes."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the status changes (it is kept in the audit trail)."})
+        raise ValidationError({"reason": _("Say why the status changes (it is kept in the audit trail).")})
     locked = Participant.objects.select_for_update().get(pk=participant.pk)
     check = check_status_change(
         locked.status,
@@ -194,13 +197,15 @@ def participant_status_date_correct(
     False when the date is already ``effective_date``."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason_for_change": "Say why the date changes (it is kept in the audit trail)."})
+        raise ValidationError({"reason_for_change": _("Say why the date changes (it is kept in the audit trail).")})
     locked = Participant.objects.select_for_update().get(pk=participant.pk)
     changes = list(locked.status_changes.select_for_update().order_by("id"))
     positions = [index for index, change in enumerate(changes) if change.to_status == status]
     label = ParticipantStatus(status).label.lower()
     if not positions:
-        raise ValidationError({"effective_date": f"The participant's status history has no '{label}'."})
+        raise ValidationError(
+            {"effective_date": _("The participant's status history has no '%(status)s'.") % {"status": label}}
+        )
     index = positions[-1]
     change = changes[index]
     if change.effective_date == effective_date:
@@ -231,15 +236,13 @@ def _status_date_problem(
 ) -> str | None:
     """The status history is in date order; no status takes effect in the future."""
     if day > today:
-        return f"{day:%Y-%m-%d} is in the future."
+        return in_the_future(day)
     if earliest is not None and day < earliest.effective_date:
-        return (
-            f"The date cannot be before {earliest.effective_date:%Y-%m-%d}, when the participant became "
-            f"{earliest.get_to_status_display().lower()}."
-        )
+        return _("The date cannot be before %(date)s, when the participant became %(status)s.") % {
+            "date": f"{earliest.effective_date:%Y-%m-%d}", "status": earliest.get_to_status_display().lower()
+        }
     if latest is not None and day > latest.effective_date:
-        return (
-            f"The date cannot be after {latest.effective_date:%Y-%m-%d}, when the participant became "
-            f"{latest.get_to_status_display().lower()}."
-        )
+        return _("The date cannot be after %(date)s, when the participant became %(status)s.") % {
+            "date": f"{latest.effective_date:%Y-%m-%d}", "status": latest.get_to_status_display().lower()
+        }
     return None

@@ -9,17 +9,22 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from core.services import clinical_record_save, sequence_next_value
 
 from ..models import Consent, EligibilitySignature, Participant, ParticipantStatus, Screening
 from ..rules.eligibility import EligibilityResult, evaluate
+from ..rules.participant import in_the_future
 from ..rules.plausibility import check_plausibility
 from ..rules.screening_input import EVENT_QUESTIONS, SCREENING_KEYS, evaluation_data, form_field_for_key
 from .participants import participant_change_status
 
 STUDY_SEQUENCE = "study_number"
+# Texts the system stores (audit reasons, status-change reasons, the criteria outcome signed) are
+# written in English whatever the user's language, like every other stored system text.
+STORED_TEXT_LANGUAGE = "en"
 EDITABLE_SCREENING_FIELDS = tuple(
     f.name for f in Screening._meta.concrete_fields
     if f.editable and f.name not in {"id", "participant", "version", "created_at", "updated_at"}
@@ -64,19 +69,20 @@ def plausibility_errors(values: Mapping[str, object], participant: Participant) 
     # was born is a typing error, and one near year 1 cannot be counted back from at all.
     planned = values.get("planned_enrolment_date")
     if isinstance(planned, datetime.date) and planned < participant.date_of_birth:
-        errors["planned_enrolment_date"] = (
-            f"The planned enrolment date ({planned:%Y-%m-%d}) is before the date of birth "
-            f"({participant.date_of_birth:%Y-%m-%d})."
-        )
+        errors["planned_enrolment_date"] = _(
+            "The planned enrolment date (%(date)s) is before the date of birth (%(born)s)."
+        ) % {"date": f"{planned:%Y-%m-%d}", "born": f"{participant.date_of_birth:%Y-%m-%d}"}
     return errors
 
 
 def _require_screening_open(participant: Participant) -> None:
     if consent_withdrawn(participant):
-        raise ValidationError("Consent was withdrawn: no new data can be entered for this participant.")
+        raise ValidationError(_("Consent was withdrawn: no new data can be entered for this participant."))
     if participant.status != ParticipantStatus.SCREENING:
         raise ValidationError(
-            f"Screening is closed: the participant is {participant.get_status_display().lower()}."
+            _("Screening is closed: the participant is %(status)s.") % {
+                "status": participant.get_status_display().lower()
+            }
         )
 
 
@@ -117,11 +123,11 @@ def consent_record(
     _require_screening_open(participant)
     errors = {}
     if consent_date > timezone.localdate():
-        errors["consent_date"] = f"{consent_date:%Y-%m-%d} is in the future."
+        errors["consent_date"] = in_the_future(consent_date)
     elif consent_date < participant.date_of_birth:
-        errors["consent_date"] = "The consent date is before the date of birth."
+        errors["consent_date"] = _("The consent date is before the date of birth.")
     if not icf_version.strip():
-        errors["icf_version"] = "Enter the version of the consent form signed."
+        errors["icf_version"] = _("Enter the version of the consent form signed.")
     if errors:
         raise ValidationError(errors)
     consent = Consent(participant=participant, icf_version=icf_version.strip(), consent_date=consent_date, obtained_by=user)
@@ -141,16 +147,17 @@ def consent_withdraw(
     """Withdraw consent: the participant goes off study on that date, and no new data is accepted."""
     reason = reason.strip()
     if not reason:
-        raise ValidationError({"reason": "Give the reason for withdrawal (kept in the audit trail)."})
+        raise ValidationError({"reason": _("Give the reason for withdrawal (kept in the audit trail).")})
     if withdrawn_on > timezone.localdate():
-        raise ValidationError({"withdrawn_on": f"{withdrawn_on:%Y-%m-%d} is in the future."})
+        raise ValidationError({"withdrawn_on": in_the_future(withdrawn_on)})
     if withdrawn_on < consent.consent_date:
-        raise ValidationError({"withdrawn_on": "Consent cannot be withdrawn before it was given."})
+        raise ValidationError({"withdrawn_on": _("Consent cannot be withdrawn before it was given.")})
     if consent.withdrawn_on is not None:
-        raise ValidationError("Consent was already withdrawn.")
+        raise ValidationError(_("Consent was already withdrawn."))
     consent.withdrawn_on = withdrawn_on
     consent.withdrawal_reason = reason
-    clinical_record_save(instance=consent, user=user, reason=f"Consent withdrawn: {reason}", expected_version=expected_version)
+    audit_reason = f"Consent withdrawn: {reason}"
+    clinical_record_save(instance=consent, user=user, reason=audit_reason, expected_version=expected_version)
     participant = consent.participant
     if participant.status not in {ParticipantStatus.OFF_STUDY, ParticipantStatus.DIED, ParticipantStatus.SCREEN_FAILURE}:
         effective = max(withdrawn_on, participant.status_date)
@@ -160,7 +167,7 @@ def consent_withdraw(
             expected_version=participant.version,
             new_status=ParticipantStatus.OFF_STUDY,
             effective_date=effective,
-            reason=f"Consent withdrawn: {reason}",
+            reason=audit_reason,
             manual=False,
         )
     return consent
@@ -185,17 +192,20 @@ def eligibility_sign(
     else:
         password_ok = user.check_password(password)
     if not password_ok:
-        raise ValidationError({"password": "The password is not correct; the signature was not recorded."})
+        raise ValidationError({"password": _("The password is not correct; the signature was not recorded.")})
     screening = Screening.objects.filter(participant=participant).first()
     if screening is None:
-        raise ValidationError("There is no screening to sign.")
+        raise ValidationError(_("There is no screening to sign."))
     if active_consent(participant) is None:
-        raise ValidationError("Informed consent must be recorded before eligibility is signed (I9).")
+        raise ValidationError(_("Informed consent must be recorded before eligibility is signed (I9)."))
     enrolment_date = screening.planned_enrolment_date or timezone.localdate()
-    result = screening_evaluation(screening, participant, enrolment_date=enrolment_date)
+    with translation.override(STORED_TEXT_LANGUAGE):
+        result = screening_evaluation(screening, participant, enrolment_date=enrolment_date)
     if result.eligible is not True:
         not_passed = ", ".join(result.failed + result.missing)
-        raise ValidationError(f"Only an eligible patient can be signed off; not passed: {not_passed}.")
+        raise ValidationError(
+            _("Only an eligible patient can be signed off; not passed: %(criteria)s.") % {"criteria": not_passed}
+        )
     signature = EligibilitySignature(
         participant=participant,
         screening_version=screening.version,
@@ -225,9 +235,10 @@ def screening_fail(
 ) -> list[str]:
     """Record a screen failure with the failing criteria (the participant must fail one)."""
     screening = Screening.objects.filter(participant=participant).first()
-    result = screening_evaluation(screening, participant)
+    with translation.override(STORED_TEXT_LANGUAGE):
+        result = screening_evaluation(screening, participant)
     if result.eligible is not False:
-        raise ValidationError("A screen failure needs at least one criterion that fails.")
+        raise ValidationError(_("A screen failure needs at least one criterion that fails."))
     reasons = "; ".join(f"{cid}: {result.criteria[cid].reason}" for cid in result.failed)
     participant_change_status(
         participant=participant,
@@ -259,25 +270,25 @@ def participant_enrol(
     _require_screening_open(locked)
     errors: dict[str, str] = {}
     if enrolment_date > timezone.localdate():
-        errors["enrolment_date"] = f"{enrolment_date:%Y-%m-%d} is in the future."
+        errors["enrolment_date"] = in_the_future(enrolment_date)
     if planned_treatment_start < enrolment_date:
-        errors["planned_treatment_start"] = "Treatment cannot start before enrolment."
+        errors["planned_treatment_start"] = _("Treatment cannot start before enrolment.")
     if errors:
         raise ValidationError(errors)
     screening = Screening.objects.filter(participant=locked).first()
     consent = active_consent(locked)
     if consent is None:
-        raise ValidationError("No informed consent is recorded (I9).")
+        raise ValidationError(_("No informed consent is recorded (I9)."))
     if valid_signature(locked, screening) is None:
-        raise ValidationError(
-            "The investigator has not signed eligibility for the screening as it stands now."
-        )
+        raise ValidationError(_("The investigator has not signed eligibility for the screening as it stands now."))
     result = screening_evaluation(screening, locked, enrolment_date=enrolment_date)
     if result.eligible is not True:
         problems = "; ".join(
             f"{cid}: {result.criteria[cid].reason}" for cid in result.failed + result.missing
         )
-        raise ValidationError(f"Not eligible on {enrolment_date:%Y-%m-%d}: {problems}")
+        raise ValidationError(
+            _("Not eligible on %(date)s: %(problems)s") % {"date": f"{enrolment_date:%Y-%m-%d}", "problems": problems}
+        )
     number = sequence_next_value(name=STUDY_SEQUENCE)
     participant.study_number = settings.STUDY_NUMBER_FORMAT.format(number=number)
     participant.enrolment_date = enrolment_date

@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.services import clinical_record_save, stale_record_error
 from trialsite.protocol.visits import FORM_LABELS
@@ -46,12 +47,12 @@ ENDED_STATUSES = (ParticipantStatus.OFF_STUDY, ParticipantStatus.DIED)
 def visit_recording_closed_reason(participant: Participant) -> str | None:
     """Why no visit can be recorded for ``participant``, or None when visits can be recorded."""
     if consent_withdrawn(participant):
-        return "Consent was withdrawn: no visit can be recorded for this participant."
+        return _("Consent was withdrawn: no visit can be recorded for this participant.")
     if participant.status not in VISIT_STATUSES or participant.planned_treatment_start is None:
-        return (
+        return _(
             "Visits are recorded only for enrolled participants (with a planned treatment start); "
-            f"this one is {participant.get_status_display().lower()}."
-        )
+            "this one is %(status)s."
+        ) % {"status": participant.get_status_display().lower()}
     return None
 
 
@@ -80,21 +81,24 @@ def _date_errors(
 ) -> dict[str, str]:
     """A visit date is given, not in the future, not before screening, not after the study ended."""
     if visit_date is None:
-        return {"visit_date": "Enter the date of the visit."}
+        return {"visit_date": _("Enter the date of the visit.")}
     if visit_date > today:
-        return {"visit_date": f"{visit_date:%Y-%m-%d} is in the future: record a visit once it has taken place."}
+        return {
+            "visit_date": _("%(date)s is in the future: record a visit once it has taken place.") % {
+                "date": f"{visit_date:%Y-%m-%d}"
+            }
+        }
     if visit_date < participant.screening_date:
         return {
-            "visit_date": (
-                f"{visit_date:%Y-%m-%d} is before the participant was screened ({participant.screening_date:%Y-%m-%d})."
-            )
+            "visit_date": _("%(date)s is before the participant was screened (%(screened)s).") % {
+                "date": f"{visit_date:%Y-%m-%d}", "screened": f"{participant.screening_date:%Y-%m-%d}"
+            }
         }
     if participant.status in ENDED_STATUSES and visit_date > participant.status_date:
         return {
-            "visit_date": (
-                f"The participant is {participant.get_status_display().lower()} since "
-                f"{participant.status_date:%Y-%m-%d}: a visit after that is not trial data."
-            )
+            "visit_date": _("The participant is %(status)s since %(date)s: a visit after that is not trial data.") % {
+                "status": participant.get_status_display().lower(), "date": f"{participant.status_date:%Y-%m-%d}"
+            }
         }
     return {}
 
@@ -122,23 +126,24 @@ def _apply_outcome(
             if deviation is None:
                 window_note = ""
             elif not window_note:
-                errors["window_note"] = f"{deviation.message} Say why the visit is outside its window."
+                errors["window_note"] = _("%(deviation)s Say why the visit is outside its window.") % {
+                    "deviation": deviation.message
+                }
         missed_reason = ""
     elif outcome == VisitOutcome.MISSED:
         if visit_date is not None:
-            errors["visit_date"] = "A missed visit has no date: leave the date blank."
+            errors["visit_date"] = _("A missed visit has no date: leave the date blank.")
         if not missed_reason:
-            errors["missed_reason"] = "Say why the visit was missed."
+            errors["missed_reason"] = _("Say why the visit was missed.")
         if visit_status(scheduled, today=today) == VisitStatus.UPCOMING:
-            errors["outcome"] = (
-                f"{scheduled.label} cannot be recorded as missed before its window opens "
-                f"({scheduled.window_start:%Y-%m-%d})."
-            )
+            errors["outcome"] = _("%(visit)s cannot be recorded as missed before its window opens (%(date)s).") % {
+                "visit": scheduled.label, "date": f"{scheduled.window_start:%Y-%m-%d}"
+            }
         if visit.pk is not None and visit.forms.exists():
-            errors["outcome"] = "Forms are recorded for this visit: it cannot become a missed visit."
+            errors["outcome"] = _("Forms are recorded for this visit: it cannot become a missed visit.")
         window_note = ""
     else:
-        errors["outcome"] = "Choose whether the visit was done or missed."
+        errors["outcome"] = _("Choose whether the visit was done or missed.")
     if errors:
         raise ValidationError(errors)
     visit.outcome = outcome
@@ -171,11 +176,17 @@ def visit_record(
     participant = _require_open(participant)
     scheduled = scheduled_visit(participant, visit_code)
     if scheduled is None:
-        raise ValidationError({"visit_code": f"{visit_code!r} is not a visit of this participant's schedule."})
+        raise ValidationError(
+            {"visit_code": _("%(code)s is not a visit of this participant's schedule.") % {"code": repr(visit_code)}}
+        )
     existing = Visit.objects.filter(participant=participant, visit_code=visit_code).first()
     if existing is not None:
         raise ValidationError(
-            {"visit_code": f"{scheduled.label} is already recorded ({existing}): correct that record instead."}
+            {
+                "visit_code": _("%(visit)s is already recorded (%(record)s): correct that record instead.") % {
+                    "visit": scheduled.label, "record": existing
+                }
+            }
         )
     visit = Visit(participant=participant, visit_code=visit_code, recorded_by=user)
     _apply_outcome(
@@ -204,14 +215,16 @@ def visit_update(
     refused when someone saved the visit since ``expected_version`` was loaded)."""
     today = today or timezone.localdate()
     if visit.unscheduled:
-        raise ValidationError("An unscheduled visit is corrected on its own form.")
+        raise ValidationError(_("An unscheduled visit is corrected on its own form."))
     participant = _require_open(visit.participant)
     stored = Visit.objects.select_for_update().get(pk=visit.pk)
     if stored.version != expected_version:
         raise stale_record_error(stored)
     scheduled = scheduled_visit(participant, stored.visit_code)
     if scheduled is None:
-        raise ValidationError(f"{stored.visit_code!r} is no longer a visit of this participant's schedule.")
+        raise ValidationError(
+            _("%(code)s is no longer a visit of this participant's schedule.") % {"code": repr(stored.visit_code)}
+        )
     _apply_outcome(
         stored, scheduled, participant=participant, outcome=outcome, visit_date=visit_date,
         missed_reason=missed_reason, window_note=window_note, note=note, today=today,
@@ -237,7 +250,7 @@ def visit_unscheduled_record(
     errors = _date_errors(participant, visit_date, today=today)
     reason = (reason or "").strip()
     if not reason:
-        errors["reason"] = "Say why the unscheduled visit took place."
+        errors["reason"] = _("Say why the unscheduled visit took place.")
     if errors:
         raise ValidationError(errors)
     visit = Visit(
@@ -256,9 +269,9 @@ def visit_unscheduled_record(
 def visit_forms_closed_reason(visit: Visit) -> str | None:
     """Why the forms of ``visit`` cannot be recorded, or None when they can."""
     if visit.unscheduled:
-        return "An unscheduled visit expects no protocol forms."
+        return _("An unscheduled visit expects no protocol forms.")
     if visit.outcome != VisitOutcome.DONE:
-        return "Forms are recorded only for a visit that was done; this visit was missed."
+        return _("Forms are recorded only for a visit that was done; this visit was missed.")
     return visit_recording_closed_reason(visit.participant)
 
 
@@ -294,18 +307,20 @@ def visit_forms_save(
         form_reason = (form_reason or "").strip()
         label = FORM_LABELS.get(code, code)
         if code not in expected:
-            errors[code] = f"{label} is not a form this visit expects."
+            errors[code] = _("%(form)s is not a form this visit expects.") % {"form": label}
             continue
         row = existing.get(code)
         if not state:
             if row is not None:
-                errors[code] = f"{label} is already recorded as {row.get_state_display().lower()}: it cannot be cleared."
+                errors[code] = _("%(form)s is already recorded as %(state)s: it cannot be cleared.") % {
+                    "form": label, "state": row.get_state_display().lower()
+                }
             continue
         if state not in VisitFormState.values:
-            errors[code] = f"Choose entered or not done for {label}."
+            errors[code] = _("Choose entered or not done for %(form)s.") % {"form": label}
             continue
         if state == VisitFormState.NOT_DONE and not form_reason:
-            errors[code] = f"Say why {label} was not done."
+            errors[code] = _("Say why %(form)s was not done.") % {"form": label}
             continue
         if state == VisitFormState.ENTERED:
             form_reason = ""
@@ -316,7 +331,9 @@ def visit_forms_save(
     if errors:
         raise ValidationError(errors)
     if any(row.pk is not None for row, _, _ in changes) and not (reason or "").strip():
-        raise ValidationError({"reason_for_change": "Give a reason for changing a saved form state (kept in the audit trail)."})
+        raise ValidationError(
+            {"reason_for_change": _("Give a reason for changing a saved form state (kept in the audit trail).")}
+        )
     saved = []
     for row, state, form_reason in changes:
         editing = row.pk is not None

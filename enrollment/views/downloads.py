@@ -3,12 +3,19 @@ a participant's audit trail and visit schedule. Each streams what its page shows
 
 Pseudonymised unless the user has ``core.export_identified``: the participant list gives the age
 instead of initials and date of birth, and the audit trail withholds the participant's initials and
-date of birth (values and the initials in record names)."""
+date of birth (values and the initials in record names).
+
+The contents are English whatever the user's language (data for statisticians): the selectors run,
+and the rows are written while the response streams, under ``translation.override("en")``."""
+
+import functools
+from collections.abc import Callable, Iterator
 
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from core.csv_stream import CHUNK_SIZE, csv_response
 from core.selectors import participant_audit_trail
@@ -32,6 +39,17 @@ def _iso(day) -> str:
     return day.isoformat() if day is not None else ""
 
 
+def in_english(rows: Callable[[], Iterator[list]]) -> Callable[[], Iterator[list]]:
+    """Produce ``rows`` in English: labels that are still lazy are resolved as each row is written."""
+
+    @functools.wraps(rows)
+    def english() -> Iterator[list]:
+        with translation.override("en"):
+            yield from rows()
+
+    return english
+
+
 @permission_required("enrollment.view_participant", raise_exception=True)
 def participant_list_csv(request):
     identified = request.user.has_perm("core.export_identified")
@@ -43,6 +61,7 @@ def participant_list_csv(request):
         header[2:2] = ["initials", "date_of_birth"]
     today = timezone.localdate()
 
+    @in_english
     def rows():
         for participant in participants.iterator(chunk_size=CHUNK_SIZE):
             row = [
@@ -71,9 +90,10 @@ def participant_audit_csv(request, pk):
     """Every change to the participant's data, newest first, one row per changed field."""
     participant = get_object_or_404(Participant, pk=pk)
     identified = request.user.has_perm("core.export_identified")
-    entries = participant_audit_trail(participant.pk)
-    participant_type = str(Participant._meta.verbose_name).capitalize()
-    labels = _identifying_labels()
+    with translation.override("en"):
+        entries = participant_audit_trail(participant.pk)
+        participant_type = str(Participant._meta.verbose_name).capitalize()
+        labels = _identifying_labels()
     # Every value the initials ever had, as record names show them: "TC-001 (WL)".
     initials = {f" ({value})" for value in participant.history.values_list("initials", flat=True) if value}
     number = _number(participant)
@@ -83,6 +103,7 @@ def participant_audit_csv(request, pk):
             text = text.replace(shown, "")
         return text
 
+    @in_english
     def rows():
         for entry in entries:
             record = entry.record if identified else pseudonymised(entry.record)
@@ -109,12 +130,14 @@ VISIT_COLUMNS = [
 def visit_list_csv(request, pk):
     participant = get_object_or_404(Participant, pk=pk)
     if participant.planned_treatment_start is None:
-        raise Http404("The visit schedule starts once the participant is enrolled with a treatment start date.")
-    page = selectors.participant_visit_page(
-        participant, today=timezone.localdate(), show_all=request.GET.get("all") == "1"
-    )
+        raise Http404(_("The visit schedule starts once the participant is enrolled with a treatment start date."))
+    with translation.override("en"):
+        page = selectors.participant_visit_page(
+            participant, today=timezone.localdate(), show_all=request.GET.get("all") == "1"
+        )
     number = _number(participant)
 
+    @in_english
     def rows():
         for row in page.rows:
             record, forms = row.record, row.forms

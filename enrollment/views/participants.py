@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from core import sites
 from core.exceptions import StaleRecordError
@@ -54,7 +55,9 @@ def participant_create(request):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Registered {participant.screening_number} for screening.")
+            messages.success(
+                request, _("Registered %(number)s for screening.") % {"number": participant.screening_number}
+            )
             return redirect("enrollment:participant_detail", pk=participant.pk)
     return render(request, "enrollment/participant_form.html", {"form": form, "participant": None})
 
@@ -109,9 +112,9 @@ def participant_update(request, pk):
             add_service_errors(form, error)
         else:
             if changed:
-                messages.success(request, "Changes saved.")
+                messages.success(request, _("Changes saved."))
             else:
-                messages.info(request, "Nothing was changed, so nothing was saved.")
+                messages.info(request, _("Nothing was changed, so nothing was saved."))
             return redirect("enrollment:participant_detail", pk=participant.pk)
     return render(request, "enrollment/participant_form.html", {"form": form, "participant": participant})
 
@@ -139,7 +142,7 @@ def participant_status_change(request, pk):
         except (ValidationError, StaleRecordError) as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Status changed to {participant.get_status_display()}.")
+            messages.success(request, _("Status changed to %(status)s.") % {"status": participant.get_status_display()})
             return redirect("enrollment:participant_detail", pk=participant.pk)
     return render(request, "enrollment/participant_status_form.html", {"form": form, "participant": participant})
 
@@ -153,8 +156,8 @@ def _death_on_follow_up(request, form: StatusChangeForm, participant: Participan
         return
     field.choices = [(value, label) for value, label in choices if value != ParticipantStatus.DIED]
     pointer = format_html(
-        'To record a death, use the <a href="{}">Follow-up and outcome</a> page (date and cause of death).',
-        reverse("efficacy:follow_up", kwargs={"pk": participant.pk}),
+        _('To record a death, use the <a href="{url}">Follow-up and outcome</a> page (date and cause of death).'),
+        url=reverse("efficacy:follow_up", kwargs={"pk": participant.pk}),
     )
     field.help_text = pointer
     if not field.choices and request.method == "GET":

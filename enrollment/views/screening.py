@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.exceptions import StaleRecordError
@@ -36,7 +37,7 @@ def screening_edit(request, pk):
     participant = get_object_or_404(Participant, pk=pk)
     can_edit = request.user.has_perm("enrollment.change_screening") and selectors.screening_open(participant)
     if request.method == "POST" and not can_edit:
-        raise PermissionDenied("Screening cannot be changed by you or is closed for this participant.")
+        raise PermissionDenied(_("Screening cannot be changed by you or is closed for this participant."))
     screening = _screening_of(participant)
     editing = screening is not None
     initial = {name: getattr(screening, name) for name in ScreeningForm.base_fields if hasattr(screening, name)}
@@ -58,7 +59,7 @@ def screening_edit(request, pk):
         except (ValidationError, StaleRecordError) as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Screening saved.")
+            messages.success(request, _("Screening saved."))
             return redirect("enrollment:participant_detail", pk=participant.pk)
     values = form.screening_values() if form.is_bound else initial
     result = screening_evaluation(None, participant, values=values)
@@ -105,12 +106,14 @@ def consent_create(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Consent recorded.")
+            messages.success(request, _("Consent recorded."))
             return redirect("enrollment:participant_detail", pk=participant.pk)
     return render(request, "enrollment/simple_form.html", {
-        "participant": participant, "form": form, "title": "Record informed consent",
-        "submit": "Record consent",
-        "intro": f"Consent is taken by you, {request.user.get_full_name() or request.user.get_username()}.",
+        "participant": participant, "form": form, "title": _("Record informed consent"),
+        "submit": _("Record consent"),
+        "intro": _("Consent is taken by you, %(name)s.") % {
+            "name": request.user.get_full_name() or request.user.get_username()
+        },
     })
 
 
@@ -128,11 +131,13 @@ def consent_withdraw(request, pk, consent_pk):
         except (ValidationError, StaleRecordError) as error:
             add_service_errors(form, error)
         else:
-            messages.warning(request, "Consent withdrawn: the participant is off study and no new data is accepted.")
+            messages.warning(
+                request, _("Consent withdrawn: the participant is off study and no new data is accepted.")
+            )
             return redirect("enrollment:participant_detail", pk=participant.pk)
     return render(request, "enrollment/simple_form.html", {
-        "participant": participant, "form": form, "title": "Withdraw consent", "submit": "Withdraw consent",
-        "intro": "The participant goes off study on this date; no new treatment or screening data can be entered.",
+        "participant": participant, "form": form, "title": _("Withdraw consent"), "submit": _("Withdraw consent"),
+        "intro": _("The participant goes off study on this date; no new treatment or screening data can be entered."),
         "danger": True,
     })
 
@@ -142,7 +147,7 @@ def eligibility_sign(request, pk):
     participant = get_object_or_404(Participant, pk=pk)
     screening = _screening_of(participant)
     if screening is None:
-        messages.error(request, "There is no screening to sign yet.")
+        messages.error(request, _("There is no screening to sign yet."))
         return redirect("enrollment:participant_detail", pk=participant.pk)
     form = SignatureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -153,7 +158,7 @@ def eligibility_sign(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Eligibility signed.")
+            messages.success(request, _("Eligibility signed."))
             return redirect("enrollment:participant_detail", pk=participant.pk)
     result = screening_evaluation(screening, participant, enrolment_date=screening.planned_enrolment_date)
     return render(request, "enrollment/eligibility_sign.html", {
@@ -175,11 +180,12 @@ def screening_fail(request, pk):
         except (ValidationError, StaleRecordError) as error:
             add_service_errors(form, error)
         else:
-            messages.info(request, f"Screen failure recorded ({', '.join(failed)}).")
+            messages.info(request, _("Screen failure recorded (%(criteria)s).") % {"criteria": ", ".join(failed)})
             return redirect("enrollment:participant_detail", pk=participant.pk)
     result = screening_evaluation(_screening_of(participant), participant)
     return render(request, "enrollment/simple_form.html", {
-        "participant": participant, "form": form, "title": "Record screen failure", "submit": "Record screen failure",
+        "participant": participant, "form": form, "title": _("Record screen failure"),
+        "submit": _("Record screen failure"),
         "evaluation": [row for row in selectors.evaluation_rows(result) if row.status == "fail"],
         "danger": True,
     })
@@ -200,12 +206,13 @@ def participant_enrol(request, pk):
         except (ValidationError, StaleRecordError) as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Enrolled as {participant.study_number}.")
+            messages.success(request, _("Enrolled as %(number)s.") % {"number": participant.study_number})
             return redirect("enrollment:participant_detail", pk=participant.pk)
     return render(request, "enrollment/simple_form.html", {
-        "participant": participant, "form": form, "title": "Enrol", "submit": "Enrol",
-        "intro": "Enrolment needs an eligible screening, informed consent and the investigator's signature; "
-                 "it assigns the next study number.",
+        "participant": participant, "form": form, "title": _("Enrol"),
+        "submit": _("Enrol"),
+        "intro": _("Enrolment needs an eligible screening, informed consent and the investigator's signature; "
+                   "it assigns the next study number."),
     })
 
 

@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from core.exceptions import StaleRecordError
 from core.forms import add_service_errors
@@ -30,7 +31,7 @@ def _visit_list_redirect(participant):
 def _participant_with_schedule(pk) -> Participant:
     participant = get_object_or_404(Participant, pk=pk)
     if participant.planned_treatment_start is None:
-        raise Http404("The visit schedule starts once the participant is enrolled with a treatment start date.")
+        raise Http404(_("The visit schedule starts once the participant is enrolled with a treatment start date."))
     return participant
 
 
@@ -38,7 +39,9 @@ def _participant_with_schedule(pk) -> Participant:
 def visit_list(request, pk):
     participant = get_object_or_404(Participant, pk=pk)
     if participant.planned_treatment_start is None:
-        messages.info(request, "The visit schedule starts once the participant is enrolled with a treatment start date.")
+        messages.info(
+            request, _("The visit schedule starts once the participant is enrolled with a treatment start date.")
+        )
         return redirect("enrollment:participant_detail", pk=participant.pk)
     show_all = request.GET.get("all") == "1"
     page = selectors.participant_visit_page(participant, today=timezone.localdate(), show_all=show_all)
@@ -55,18 +58,20 @@ def visit_record(request, pk, visit_code):
     participant = _participant_with_schedule(pk)
     scheduled = visit_services.scheduled_visit(participant, visit_code)
     if scheduled is None:
-        raise Http404("No such visit in the participant's schedule.")
+        raise Http404(_("No such visit in the participant's schedule."))
     record = Visit.objects.filter(participant=participant, visit_code=visit_code).first()
     editing = record is not None
     if editing and not request.user.has_perm("enrollment.change_visit"):
-        raise PermissionDenied("You cannot correct visits.")
+        raise PermissionDenied(_("You cannot correct visits."))
     if editing:
         initial = {name: getattr(record, name) for name in ("outcome", "visit_date", "missed_reason", "window_note", "note")}
     else:
         today = timezone.localdate()
         initial = {"outcome": "done", "visit_date": min(today, scheduled.target_date)}
-    window_text = (f"{scheduled.window_start:%Y-%m-%d} to {scheduled.window_end:%Y-%m-%d}, "
-                   f"target {scheduled.target_date:%Y-%m-%d}")  # fmt: skip
+    window_text = _("%(start)s to %(end)s, target %(target)s") % {
+        "start": f"{scheduled.window_start:%Y-%m-%d}", "end": f"{scheduled.window_end:%Y-%m-%d}",
+        "target": f"{scheduled.target_date:%Y-%m-%d}",
+    }
     form = VisitRecordForm(
         request.POST or None, initial=initial, window_text=window_text,
         editing=editing, loaded_version=record.version if editing else None,
@@ -84,7 +89,8 @@ def visit_record(request, pk, visit_code):
         except (ValidationError, StaleRecordError) as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{scheduled.label}: {'correction' if editing else 'visit'} saved.")
+            saved = _("%(visit)s: correction saved.") if editing else _("%(visit)s: visit saved.")
+            messages.success(request, saved % {"visit": scheduled.label})
             return _visit_list_redirect(participant)
     forms_expected = [FORM_LABELS[code] for code in scheduled.expected_forms]
     return render(request, "enrollment/visit_record.html", {
@@ -93,7 +99,7 @@ def visit_record(request, pk, visit_code):
         "scheduled": scheduled,
         "record": record,
         "forms_expected": forms_expected,
-        "title": f"{'Correct' if editing else 'Record'} {scheduled.label}",
+        "title": (_("Correct %(visit)s") if editing else _("Record %(visit)s")) % {"visit": scheduled.label},
         "closed_reason": visit_services.visit_recording_closed_reason(participant),
     })
 
@@ -114,7 +120,7 @@ def visit_unscheduled(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Unscheduled visit saved.")
+            messages.success(request, _("Unscheduled visit saved."))
             return _visit_list_redirect(participant)
     return render(request, "enrollment/visit_unscheduled.html", {
         "participant": participant,
@@ -134,7 +140,7 @@ def visit_forms(request, pk, visit_pk):
         form.add_error(None, closed_reason)
     elif request.method == "POST" and form.is_valid():
         if any(row.record is not None for row in rows) and not request.user.has_perm("enrollment.change_visitform"):
-            raise PermissionDenied("You cannot change recorded form states.")
+            raise PermissionDenied(_("You cannot change recorded form states."))
         try:
             visit_services.visit_forms_save(
                 visit=visit,
@@ -146,13 +152,13 @@ def visit_forms(request, pk, visit_pk):
         except (ValidationError, StaleRecordError) as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, "Form states saved.")
+            messages.success(request, _("Form states saved."))
             return _visit_list_redirect(participant)
     scheduled = visit_services.scheduled_visit(participant, visit.visit_code)
     return render(request, "enrollment/visit_forms.html", {
         "participant": participant,
         "visit": visit,
-        "label": scheduled.label if scheduled else "Unscheduled visit",
+        "label": scheduled.label if scheduled else _("Unscheduled visit"),
         "form": form,
         "closed_reason": closed_reason,
         "has_saved_states": any(row.record is not None for row in rows),
@@ -191,13 +197,16 @@ class _Echo:
 
 @permission_required("enrollment.view_visit", raise_exception=True)
 def missing_forms_csv(request):
-    _filters, rows = _report_rows(request)
+    """The report as CSV, English whatever the user's language (data for statisticians)."""
+    with translation.override("en"):
+        _filters, rows = _report_rows(request)
     writer = csv.writer(_Echo())
 
     def lines():
-        yield writer.writerow(selectors.MISSING_FORMS_COLUMNS)
-        for row in selectors.missing_forms_csv_rows(rows):
-            yield writer.writerow(row)
+        with translation.override("en"):
+            yield writer.writerow(selectors.MISSING_FORMS_COLUMNS)
+            for row in selectors.missing_forms_csv_rows(rows):
+                yield writer.writerow(row)
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="missing_forms.csv"'

@@ -5,6 +5,11 @@
 // baseline's. Without JavaScript the values appear after saving.
 (function () {
   "use strict";
+  // Translations from Django's JavaScript catalog (/jsi18n/), when the page loads it.
+  const gettext = typeof window.gettext === "function" ? window.gettext : function (text) { return text; };
+  const interpolate = typeof window.interpolate === "function" ? window.interpolate : function (format, values) {
+    return format.replace(/%s/g, function () { return String(values.shift()); });
+  };
   const form = document.getElementById("follow-up-form");
   if (!form) { return; }
   const url = form.dataset.previewUrl;
@@ -43,7 +48,7 @@
     });
     errorLine.hidden = true;
     errorLine.textContent = "";
-    if (hint) { hint.textContent = "Computed from the values entered; stored when you save."; }
+    if (hint) { hint.textContent = gettext("Computed from the values entered; stored when you save."); }
   }
 
   function showError(message) {
@@ -51,7 +56,7 @@
       if (cell.dataset.computed !== "baseline_sum") { cell.textContent = "—"; }
     });
     notesList.textContent = "";
-    errorLine.textContent = "Not computed yet: " + message;
+    errorLine.textContent = interpolate(gettext("Not computed yet: %s"), [message]);
     errorLine.hidden = false;
   }
 
@@ -63,7 +68,7 @@
       })
       .then(function (answer) {
         if (mine !== sequence) { return; }
-        if (answer.ok) { show(answer.body); } else { showError(answer.body.error || "check the values entered."); }
+        if (answer.ok) { show(answer.body); } else { showError(answer.body.error || gettext("check the values entered.")); }
       })
       .catch(function () { /* offline or session ended: the values are computed when saving */ });
   }

@@ -4,6 +4,12 @@
 (function () {
   "use strict";
 
+  // Translations from Django's JavaScript catalog (/jsi18n/), when the page loads it.
+  const gettext = typeof window.gettext === "function" ? window.gettext : (text) => text;
+  const interpolate = typeof window.interpolate === "function"
+    ? window.interpolate
+    : (format, values) => format.replace(/%\((\w+)\)s/g, (match, name) => String(values[name]));
+
   const element = document.getElementById("survival-data");
   if (!element || typeof Chart === "undefined") return;
   const data = JSON.parse(element.textContent);
@@ -34,14 +40,18 @@
       parsing: true,
       interaction: { mode: "nearest", intersect: false },
       scales: {
-        x: { type: "linear", min: 0, title: { display: true, text: "Months from diagnosis" } },
+        x: { type: "linear", min: 0, title: { display: true, text: gettext("Months from diagnosis") } },
         y: { min: 0, max: 100, title: { display: true, text: title + " (%)" }, ticks: { callback: (v) => v + " %" } },
       },
       plugins: {
         legend: { position: "bottom", labels: { filter: (item) => !item.text.startsWith("_") } },
         tooltip: {
           filter: (item) => !item.dataset.label.startsWith("_"),
-          callbacks: { label: (item) => `${item.dataset.label}: ${item.parsed.y.toFixed(1)} % at ${item.parsed.x.toFixed(1)} months` },
+          callbacks: {
+            label: (item) => interpolate(gettext("%(curve)s: %(survival)s at %(months)s months"), {
+              curve: item.dataset.label, survival: item.parsed.y.toFixed(1) + " %", months: item.parsed.x.toFixed(1),
+            }, true),
+          },
         },
       },
     };
@@ -56,11 +66,12 @@
         datasets: [
           { ...line("_lower", curve.points.map((p) => ({ x: p.x, y: p.lo })), colour, []), borderWidth: 0 },
           {
-            ...line("95 % confidence band", curve.points.map((p) => ({ x: p.x, y: p.hi })), colour, []),
+            ...line(interpolate(gettext("%(level)s confidence band"), { level: "95 %" }, true),
+              curve.points.map((p) => ({ x: p.x, y: p.hi })), colour, []),
             borderWidth: 0, fill: "-1", backgroundColor: "rgba(13, 110, 253, 0.15)",
           },
           line(endpoint.label, curve.points, colour, []),
-          censored("Censored", curve.censored, "#212529"),
+          censored(gettext("Censored"), curve.censored, "#212529"),
         ],
       },
       options: options(endpoint.label),

@@ -7,6 +7,14 @@
   const url = form.dataset.evaluateUrl;
   const overall = document.getElementById("overall");
   const badgeClass = { pass: "text-bg-success", fail: "text-bg-danger", missing: "text-bg-secondary" };
+  // Translated through the JavaScript catalog (/jsi18n/) when the page loads it; English otherwise.
+  const gettext = typeof window.gettext === "function" ? window.gettext : function (text) { return text; };
+  const pgettext = typeof window.pgettext === "function" ? window.pgettext : function (context, text) { return text; };
+  const statusLabel = {
+    pass: pgettext("criterion outcome", "pass"),
+    fail: pgettext("criterion outcome", "fail"),
+    missing: pgettext("criterion outcome", "missing")
+  };
   let timer = null;
   let sequence = 0;
 
@@ -17,15 +25,15 @@
       tr.className = "criterion-" + row.status;
       const badge = tr.querySelector(".criterion-status .badge");
       badge.className = "badge " + badgeClass[row.status];
-      badge.textContent = row.status;
+      badge.textContent = statusLabel[row.status] || row.status;
       tr.querySelector(".criterion-reason").textContent = row.reason;
     });
     if (result.eligible === true) {
-      overall.className = "badge text-bg-success"; overall.textContent = "Eligible";
+      overall.className = "badge text-bg-success"; overall.textContent = gettext("Eligible");
     } else if (result.eligible === false) {
-      overall.className = "badge text-bg-danger"; overall.textContent = "Not eligible";
+      overall.className = "badge text-bg-danger"; overall.textContent = gettext("Not eligible");
     } else {
-      overall.className = "badge text-bg-secondary"; overall.textContent = "Incomplete";
+      overall.className = "badge text-bg-secondary"; overall.textContent = gettext("Incomplete");
     }
     form.querySelectorAll(".live-error").forEach(function (el) { el.remove(); });
     form.querySelectorAll(".is-invalid.live-invalid").forEach(function (el) {
