@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo-users lint check-deploy collectstatic clean
+.PHONY: run test install migrate demo-users lint check-deploy collectstatic clean compilemessages messages
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,29 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(VENV)/.installed node_modules/.installed
+install: $(VENV)/.installed node_modules/.installed compilemessages
+
+# The translations (issue 10): every catalog, the project's (locale/) and each app's (<app>/locale/),
+# compiled to the .mo files Django reads. The .mo files are build products, never committed.
+APPS := core enrollment dosing toxicity efficacy
+compilemessages: $(VENV)/.installed
+	@command -v msgfmt >/dev/null || { echo "msgfmt is missing: install GNU gettext (apt-get install gettext)"; exit 1; }
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+# Extract every catalog again after changing marked strings, then translate what is new or fuzzy
+# (the i18n tests list it). Each app's messages go to its own locale/, the rest (templates/,
+# trialsite/) to locale/; the apps' static JavaScript goes to their djangojs catalogs.
+messages: | $(VENV)/.installed
+	@command -v xgettext >/dev/null || { echo "xgettext is missing: install GNU gettext (apt-get install gettext)"; exit 1; }
+	set -e; for app in $(APPS); do \
+	  mkdir -p $$app/locale; \
+	  (cd $$app && $(abspath $(PY)) ../manage.py makemessages -l zh_Hans --no-obsolete); \
+	  if [ -n "$$(find $$app/static -name '*.js' 2>/dev/null)" ]; then \
+	    (cd $$app && $(abspath $(PY)) ../manage.py makemessages -d djangojs -l zh_Hans --no-obsolete); \
+	  fi; \
+	done
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete $(foreach app,$(APPS),-i $(app)) \
+	  -i .venv -i node_modules -i var -i staticfiles -i test-artifacts
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -35,6 +57,7 @@ run: demo-users
 seed: demo-users
 	$(PY) manage.py seed_demo --participants $(or $(N),100) --seed $(or $(SEED),1) --append
 
+# `install` compiles the translations first: the language tests read the .mo files.
 test: install
 	$(PY) -m pytest
 

@@ -43,6 +43,10 @@ ACCESS = {
     "password_change_done": ("get", None, {**everyone(OK), ANON: TO_LOGIN}),
     "core:home": ("get", None, only(*ALL_ROLES)),
     "core:health": ("get", None, everyone(OK)),
+    # The language switch is public (it also serves the login page): a post without a language is
+    # refused with a message and redirected back, for everyone.
+    "core:set_language": ("post", None, everyone(REDIRECT)),
+    "javascript_catalog": ("get", None, everyone(OK)),
     "core:task_health": ("get", None, only(DM)),
     "core:task_health_csv": ("get", None, only(DM)),
     "enrollment:participant_list": ("get", None, only(*ALL_ROLES)),

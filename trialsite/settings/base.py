@@ -56,11 +56,13 @@ MIDDLEWARE = [
     "core.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # The language: the user's saved choice, else the language cookie, else the browser's (issue 10).
+    # The language (issue 10): the language cookie, else the browser's; a logged-in user's saved
+    # choice overrides both (core.language.UserLanguageMiddleware, after AuthenticationMiddleware).
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.language.UserLanguageMiddleware",
     # Deny by default: every view needs a login unless it is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Multi-centre studies: 404 for any URL naming another site's participant (core.sites).
@@ -149,7 +151,21 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 LANGUAGE_CODE = "en"
 # English and Simplified Chinese; each app's catalog is in <app>/locale/, the project's in locale/.
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's catalog, then each app's. Listed here, they come before the catalogs of the installed
+# apps, so that our translation of a common word ("Filter", "Name") wins over the one Django's admin
+# or a third-party app ships. The first listed wins between ours: use pgettext where a word must
+# read differently in two places.
+LOCALE_PATHS = [BASE_DIR / "locale"] + [BASE_DIR / app / "locale" for app in ("core", "enrollment", "dosing", "toxicity", "efficacy")]
+# Dates and numbers follow the active language (Django's formats for en and zh_Hans) wherever a
+# template leaves the format to Django; tables keep ISO dates (date:"Y-m-d"). Numbers are never
+# grouped in thousands in any language: a clinical value is printed as measured ("1234.5", not
+# "1,234.5"), and core/tests/i18n/test_formats.py fails if this is switched on.
+USE_THOUSAND_SEPARATOR = False
+# The language cookie remembers the choice made on the login page (a logged-in user's choice is
+# also saved with the user, core.language). Kept a year; scripts have no use for it.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
