@@ -17,6 +17,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Div, Fieldset, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from core.forms import AuditedEditMixin, DateInput
 from enrollment.forms import SignatureForm
@@ -32,7 +34,7 @@ from ..models import (
     CtcaeTerm,
     Outcome,
 )
-from ..rules.adverse_event import CTCAE_GRADE_MEANING, CTCAE_GRADES
+from ..rules.adverse_event import CTCAE_GRADES, grade_words
 from ..selectors.adverse_events import ctcae_term_choices, grade_choice_label
 from ..services.adverse_events import AE_VALUE_FIELDS
 
@@ -52,7 +54,7 @@ def storable_moment(value: datetime.datetime) -> None:
     try:
         value.astimezone(datetime.UTC)
     except OverflowError:
-        raise ValidationError("Enter a real date and time.", code="out_of_range") from None
+        raise ValidationError(gettext("Enter a real date and time."), code="out_of_range") from None
 
 
 def _grade_choices(term: CtcaeTerm | None) -> list[tuple[int, str]]:
@@ -63,14 +65,14 @@ def _grade_choices(term: CtcaeTerm | None) -> list[tuple[int, str]]:
 
 def _current_grade_choices(term: CtcaeTerm | None) -> list[tuple[str | int, str]]:
     grades = term.available_grades() if term is not None else list(CTCAE_GRADES)
-    return [("", "—"), (0, f"Grade 0 ({CTCAE_GRADE_MEANING[0]})")] + [
+    return [("", "—"), (0, grade_words(0))] + [
         (grade, grade_choice_label(grade)) for grade in grades
     ]
 
 
 _ALL_GRADES = [(grade, str(grade)) for grade in CTCAE_GRADES]
 _ALL_CURRENT = [("", "—"), (0, "0")] + _ALL_GRADES
-_YES_NO = [("yes", "Yes"), ("no", "No")]
+_YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
 def _to_int(value) -> int | None:
@@ -81,60 +83,64 @@ def _to_int(value) -> int | None:
 
 
 class AdverseEventForm(AuditedEditMixin):
-    term = forms.TypedChoiceField(label="CTCAE term", coerce=int, choices=())
-    description = forms.CharField(label="Description (verbatim)", required=False, max_length=2000,
+    term = forms.TypedChoiceField(label=_("CTCAE term"), coerce=int, choices=())
+    description = forms.CharField(label=_("Description (verbatim)"), required=False, max_length=2000,
                                   widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
-    grade = forms.TypedChoiceField(label="Worst grade", coerce=int, choices=_ALL_GRADES, widget=forms.RadioSelect)
+    grade = forms.TypedChoiceField(label=_("Worst grade"), coerce=int, choices=_ALL_GRADES, widget=forms.RadioSelect)
     current_grade = forms.TypedChoiceField(
-        label="Grade now", coerce=int, empty_value=None, choices=_ALL_CURRENT,
-        help_text="At the latest assessment; 0 when back to normal (then give the resolution date).",
+        label=_("Grade now"), coerce=int, empty_value=None, choices=_ALL_CURRENT,
+        help_text=_("At the latest assessment; 0 when back to normal (then give the resolution date)."),
     )  # fmt: skip
-    onset_date = forms.DateField(label="Onset", widget=DateInput)
-    resolution_date = forms.DateField(label="Resolved on", required=False, widget=DateInput,
-                                      help_text="A fatal AE ends on the date of death.")  # fmt: skip
-    ongoing = forms.BooleanField(label="Ongoing", required=False, initial=True)
+    onset_date = forms.DateField(label=_("Onset"), widget=DateInput)
+    resolution_date = forms.DateField(label=_("Resolved on"), required=False, widget=DateInput,
+                                      help_text=_("A fatal AE ends on the date of death."))  # fmt: skip
+    ongoing = forms.BooleanField(label=pgettext_lazy("adverse event", "Ongoing"), required=False, initial=True)
 
-    serious = forms.BooleanField(label="Serious (SAE)", required=False,
-                                 help_text="Serious when at least one criterion below is met (ICH E2A).")  # fmt: skip
+    serious = forms.BooleanField(label=_("Serious (SAE)"), required=False,
+                                 help_text=_("Serious when at least one criterion below is met (ICH E2A)."))  # fmt: skip
     sae_awareness_at = forms.DateTimeField(
-        label="Site aware of the SAE", required=False, widget=DateTimeInput, validators=[storable_moment],
-        help_text="Starts the 24-hour reporting clock; left blank, the time of saving is used.",
+        label=_("Site aware of the SAE"), required=False, widget=DateTimeInput, validators=[storable_moment],
+        help_text=_("Starts the 24-hour reporting clock; left blank, the time of saving is used."),
     )  # fmt: skip
 
-    immune_related = forms.TypedChoiceField(label="Immune-related (irAE)", choices=_YES_NO, widget=forms.RadioSelect,
+    immune_related = forms.TypedChoiceField(label=_("Immune-related (irAE)"), choices=_YES_NO, widget=forms.RadioSelect,
                                             coerce=lambda value: value == "yes")  # fmt: skip
     irae_category = forms.ChoiceField(
-        label="irAE category (PROTOCOL §3)", required=False, choices=[("", "—")] + IRAE_CATEGORY_CHOICES,
-        help_text="Decides the toripalimab dose rule; pre-selected from the term, the investigator can change it.",
+        label=_("irAE category (PROTOCOL §3)"), required=False, choices=[("", "—")] + IRAE_CATEGORY_CHOICES,
+        help_text=_("Decides the toripalimab dose rule; pre-selected from the term, the investigator can change it."),
     )  # fmt: skip
 
-    steroid_given = forms.BooleanField(label="Corticosteroids given", required=False)
-    steroid_drug = forms.CharField(label="Corticosteroid", required=False, max_length=80)
-    steroid_start_date = forms.DateField(label="Corticosteroids started", required=False, widget=DateInput)
-    steroid_start_mg_per_day = forms.DecimalField(label="Starting dose (prednisone-equivalent)", required=False,
+    steroid_given = forms.BooleanField(label=_("Corticosteroids given"), required=False)
+    steroid_drug = forms.CharField(label=_("Corticosteroid"), required=False, max_length=80)
+    steroid_start_date = forms.DateField(label=_("Corticosteroids started"), required=False, widget=DateInput)
+    steroid_start_mg_per_day = forms.DecimalField(label=_("Starting dose (prednisone-equivalent)"), required=False,
                                                   max_digits=6, decimal_places=1)  # fmt: skip
-    steroid_current_mg_per_day = forms.DecimalField(label="Current dose (prednisone-equivalent)", required=False,
+    steroid_current_mg_per_day = forms.DecimalField(label=_("Current dose (prednisone-equivalent)"), required=False,
                                                     max_digits=6, decimal_places=1)  # fmt: skip
-    steroid_taper_note = forms.CharField(label="Taper", required=False, max_length=2000,
+    steroid_taper_note = forms.CharField(label=_("Taper"), required=False, max_length=2000,
                                          widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
-    steroid_stop_date = forms.DateField(label="Corticosteroids stopped", required=False, widget=DateInput)
+    steroid_stop_date = forms.DateField(label=_("Corticosteroids stopped"), required=False, widget=DateInput)
 
-    outcome = forms.ChoiceField(choices=Outcome.choices, initial=Outcome.NOT_RECOVERED)
-    death_date = forms.DateField(label="Date of death", required=False, widget=DateInput,
-                                 help_text="Grade 5 only.")  # fmt: skip
+    outcome = forms.ChoiceField(label=pgettext_lazy("adverse event", "Outcome"), choices=Outcome.choices,
+                                initial=Outcome.NOT_RECOVERED)  # fmt: skip
+    death_date = forms.DateField(label=_("Date of death"), required=False, widget=DateInput,
+                                 help_text=_("Grade 5 only."))  # fmt: skip
 
     def __init__(self, *args, term: CtcaeTerm | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         for name, label in SAE_CRITERIA:
-            self.fields[name] = forms.BooleanField(label=label, required=False)
+            self.fields[name] = forms.BooleanField(label=gettext(label), required=False)
         for agent, label in AE_AGENTS:
             self.fields[f"attribution_{agent}"] = forms.ChoiceField(
-                label=f"Attribution to {label}", choices=[("", "—")] + list(Attribution.choices)
+                label=gettext("Attribution to %(agent)s") % {"agent": gettext(label)},
+                choices=[("", "—")] + list(Attribution.choices),
             )
             self.fields[f"action_{agent}"] = forms.ChoiceField(
-                label=f"Action taken with {label}", choices=AgentAction.choices, initial=AgentAction.NONE
+                label=gettext("Action taken with %(agent)s") % {"agent": gettext(label)},
+                choices=AgentAction.choices,
+                initial=AgentAction.NONE,
             )
-        self.fields["term"].choices = [("", "Choose a term…")] + ctcae_term_choices()
+        self.fields["term"].choices = [("", gettext("Choose a term…"))] + ctcae_term_choices()
         self.shown_term = self._shown_term(term)
         # Validation accepts any CTCAE grade (the service says which ones the term lacks); the
         # radios and the select offer only the term's own grades with their texts.
@@ -153,13 +159,13 @@ class AdverseEventForm(AuditedEditMixin):
         helper.form_tag = False
         agents = [
             Row(Column(f"attribution_{agent}", css_class="col-md-6"), Column(f"action_{agent}", css_class="col-md-6"))
-            for agent, _ in AE_AGENTS
+            for agent, _label in AE_AGENTS
         ]
-        mg = "mg/day"
+        mg = "mg/day"  # a unit: the same in every language
         extra = ["version", "reason_for_change"] if self.editing else []
         helper.layout = Layout(
             Fieldset(
-                "Adverse event (CTCAE v5.0)",
+                gettext("Adverse event (CTCAE v5.0)"),
                 Div("term", css_id="ae-term-field"),
                 "description",
                 Div("grade", css_id="ae-grade-field"),
@@ -168,15 +174,15 @@ class AdverseEventForm(AuditedEditMixin):
                     Column("ongoing", css_class="col-md-4 pt-md-4")),  # fmt: skip
             ),
             Fieldset(
-                "Seriousness",
+                gettext("Seriousness"),
                 "serious",
-                *[name for name, _ in SAE_CRITERIA],
+                *[name for name, _label in SAE_CRITERIA],
                 "sae_awareness_at",
             ),
-            Fieldset("Attribution and action per agent", *agents),
-            Fieldset("Immune-related", "immune_related", "irae_category"),
+            Fieldset(gettext("Attribution and action per agent"), *agents),
+            Fieldset(gettext("Immune-related"), "immune_related", "irae_category"),
             Fieldset(
-                "Corticosteroids",
+                gettext("Corticosteroids"),
                 "steroid_given",
                 "steroid_drug",
                 Row(Column("steroid_start_date", css_class="col-md-4"),
@@ -185,7 +191,7 @@ class AdverseEventForm(AuditedEditMixin):
                 "steroid_taper_note",
                 "steroid_stop_date",
             ),
-            Fieldset("Outcome", "outcome", "death_date"),
+            Fieldset(pgettext("adverse event", "Outcome"), "outcome", "death_date"),
             *extra,
         )
         return helper
@@ -193,7 +199,7 @@ class AdverseEventForm(AuditedEditMixin):
     def clean_term(self) -> CtcaeTerm:
         term = CtcaeTerm.objects.filter(pk=self.cleaned_data["term"]).first()
         if term is None:
-            raise forms.ValidationError("Choose a CTCAE v5.0 term.")
+            raise forms.ValidationError(gettext("Choose a CTCAE v5.0 term."))
         return term
 
     def ae_values(self) -> dict:
@@ -213,10 +219,11 @@ class AdverseEventSignatureForm(SignatureForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["confirm"].label = AdverseEventSignature.MEANING
+        self.fields["confirm"].label = gettext(AdverseEventSignature.MEANING)
 
 
 class SaeReportSentForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    sae_report_sent_at = forms.DateTimeField(label="SAE report sent", widget=DateTimeInput, validators=[storable_moment],
-                                             help_text="Local time the report left the site.")  # fmt: skip
+    sae_report_sent_at = forms.DateTimeField(label=_("SAE report sent"), widget=DateTimeInput,
+                                             validators=[storable_moment],
+                                             help_text=_("Local time the report left the site."))  # fmt: skip

@@ -4,6 +4,8 @@ only; the selector applies them."""
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.forms import DateInput
 
@@ -14,13 +16,13 @@ EARLIEST_ONSET_YEAR = 2000
 
 class DashboardFilterForm(forms.Form):
     related_to = forms.ChoiceField(
-        label="Attribution",
+        label=_("Attribution"),
         choices=RELATED_TO_CHOICES,
         required=False,
-        help_text="Related = possible, probable or definite.",
+        help_text=_("Related = possible, probable or definite."),
     )
-    onset_from = forms.DateField(label="Onset from", required=False, widget=DateInput)
-    onset_to = forms.DateField(label="Onset to", required=False, widget=DateInput)
+    onset_from = forms.DateField(label=_("Onset from"), required=False, widget=DateInput)
+    onset_to = forms.DateField(label=_("Onset to"), required=False, widget=DateInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -35,7 +37,7 @@ class DashboardFilterForm(forms.Form):
     def _clean_onset(self, name: str):
         value = self.cleaned_data.get(name)
         if value is not None and value.year < EARLIEST_ONSET_YEAR:
-            raise forms.ValidationError(f"Enter a date from {EARLIEST_ONSET_YEAR} on.")
+            raise forms.ValidationError(gettext("Enter a date from %(year)s on.") % {"year": EARLIEST_ONSET_YEAR})
         return value
 
     def clean_onset_from(self):
@@ -48,7 +50,7 @@ class DashboardFilterForm(forms.Form):
         cleaned = super().clean()
         start, end = cleaned.get("onset_from"), cleaned.get("onset_to")
         if start and end and start > end:
-            self.add_error("onset_to", "The end of the period is before its start.")
+            self.add_error("onset_to", gettext("The end of the period is before its start."))
         return cleaned
 
     def filters(self) -> DashboardFilters:

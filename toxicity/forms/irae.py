@@ -2,6 +2,7 @@
 ``toxicity.services.irae.irae_dose_decide`` applies the rules and its refusals go next to the fields."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from ..models import IraeAction
 
@@ -9,11 +10,12 @@ from ..models import IraeAction
 class IraeDecisionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     decision = forms.ChoiceField(
-        choices=[("confirm", "Confirm the protocol's action"), ("override", "Override it")],
+        label=_("Decision"),
+        choices=[("confirm", _("Confirm the protocol's action")), ("override", _("Override it"))],
         widget=forms.RadioSelect,
     )
-    action = forms.ChoiceField(label="Action instead", choices=[("", "—"), *IraeAction.choices], required=False)
+    action = forms.ChoiceField(label=_("Action instead"), choices=[("", "—"), *IraeAction.choices], required=False)
     reason = forms.CharField(
-        label="Reason", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required for an override; kept in the audit trail.",
+        label=_("Reason"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required for an override; kept in the audit trail."),
     )  # fmt: skip

@@ -6,10 +6,13 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from core.forms import AuditedEditMixin, DateInput
 from trialsite.protocol.labs import ANALYTES, SECTIONS
 
+from ..labels import analyte_label
 from ..services.labs import collected_on_errors, lab_values_errors, lln_field, uln_field, value_field
 
 _NUMBER_ATTRS = {"class": "form-control form-control-sm", "inputmode": "decimal", "autocomplete": "off"}
@@ -24,18 +27,18 @@ def _decimal(label: str, *, kind: str) -> forms.DecimalField:
         decimal_places=3,
         widget=forms.TextInput(attrs={**_NUMBER_ATTRS, "data-lab": kind}),
         error_messages={
-            "invalid": "Enter a number.",
-            "max_digits": "Use at most 7 digits before the decimal point and 3 after it.",
-            "max_decimal_places": "Use at most 3 digits after the decimal point.",
-            "max_whole_digits": "Use at most 7 digits before the decimal point.",
+            "invalid": _("Enter a number."),
+            "max_digits": _("Use at most 7 digits before the decimal point and 3 after it."),
+            "max_decimal_places": _("Use at most 3 digits after the decimal point."),
+            "max_whole_digits": _("Use at most 7 digits before the decimal point."),
         },
     )
 
 
 class LabPanelForm(AuditedEditMixin):
-    collected_on = forms.DateField(label="Date collected", widget=DateInput)
-    laboratory = forms.CharField(label="Laboratory", max_length=120, required=False)
-    note = forms.CharField(label="Note", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    collected_on = forms.DateField(label=_("Date collected"), widget=DateInput)
+    laboratory = forms.CharField(label=_("Laboratory"), max_length=120, required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     result_versions = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, participant, stored_badges=None, result_versions=None, **kwargs):
@@ -43,9 +46,10 @@ class LabPanelForm(AuditedEditMixin):
         self.participant = participant
         self.stored_badges = stored_badges or {}
         for analyte in ANALYTES:
-            self.fields[value_field(analyte.code)] = _decimal(f"{analyte.label} value", kind="value")
-            self.fields[lln_field(analyte.code)] = _decimal(f"{analyte.label} LLN", kind="lln")
-            self.fields[uln_field(analyte.code)] = _decimal(f"{analyte.label} ULN", kind="uln")
+            name = {"analyte": analyte_label(analyte)}
+            self.fields[value_field(analyte.code)] = _decimal(gettext("%(analyte)s value") % name, kind="value")
+            self.fields[lln_field(analyte.code)] = _decimal(gettext("%(analyte)s LLN") % name, kind="lln")
+            self.fields[uln_field(analyte.code)] = _decimal(gettext("%(analyte)s ULN") % name, kind="uln")
         if self.editing:
             self.fields["result_versions"].initial = ",".join(
                 f"{code}:{version}" for code, version in sorted((result_versions or {}).items())
@@ -87,7 +91,7 @@ class LabPanelForm(AuditedEditMixin):
         for item in filter(None, raw.split(",")):
             code, _, number = item.partition(":")
             if not number.isdigit():
-                raise forms.ValidationError("The page is damaged: reload it and enter your changes again.")
+                raise forms.ValidationError(gettext("The page is damaged: reload it and enter your changes again."))
             versions[code] = int(number)
         return versions
 
@@ -119,34 +123,35 @@ class LabPanelForm(AuditedEditMixin):
         }
 
 
+# Stored in English as the start of the dismissal reason (the audit trail's language); offered translated.
 COMMON_DISMISS_REASONS = (
-    "Not clinically significant",
-    "Already recorded as an adverse event",
-    "Abnormal at baseline, unchanged",
-    "Laboratory error, repeat normal",
+    gettext_noop("Not clinically significant"),
+    gettext_noop("Already recorded as an adverse event"),
+    gettext_noop("Abnormal at baseline, unchanged"),
+    gettext_noop("Laboratory error, repeat normal"),
 )
 
 
 class DismissForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     common_reason = forms.ChoiceField(
-        label="Common reasons",
-        choices=[(reason, reason) for reason in COMMON_DISMISS_REASONS],
+        label=_("Common reasons"),
+        choices=[(reason, _(reason)) for reason in COMMON_DISMISS_REASONS],
         widget=forms.RadioSelect,
         required=False,
     )
     reason = forms.CharField(
-        label="Reason for dismissing",
+        label=_("Reason for dismissing"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Pick a common reason, write your own, or both (your text is added to it). Kept in the audit trail.",
+        help_text=_("Pick a common reason, write your own, or both (your text is added to it). Kept in the audit trail."),
     )
 
     def clean(self):
         cleaned = super().clean()
         parts = [part for part in ((cleaned.get("common_reason") or "").strip(), (cleaned.get("reason") or "").strip()) if part]
         if not parts and "reason" not in self.errors:
-            self.add_error("reason", "Give the reason for dismissing the proposed adverse event.")
+            self.add_error("reason", gettext("Give the reason for dismissing the proposed adverse event."))
         cleaned["full_reason"] = ": ".join(parts)
         return cleaned

@@ -44,6 +44,9 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
 from toxicity.rules.irae import irae_category_for_term
 from trialsite.protocol.toxicity import SAE_REPORT_HOURS
 
@@ -66,15 +69,22 @@ RECOVERED, RECOVERING, NOT_RECOVERED, SEQUELAE, FATAL, UNKNOWN = (
 OUTCOMES: tuple[str, ...] = (RECOVERED, RECOVERING, NOT_RECOVERED, SEQUELAE, FATAL, UNKNOWN)
 RESOLVED_OUTCOMES: tuple[str, ...] = (RECOVERED, SEQUELAE)
 ONGOING_OUTCOMES: tuple[str, ...] = (RECOVERING, NOT_RECOVERED, UNKNOWN)
+# How the messages name each agent, mid-sentence.
+AGENT_NAMES: Mapping[str, str] = {
+    "toripalimab": gettext_lazy("toripalimab"),
+    "cisplatin": gettext_lazy("cisplatin"),
+    "paclitaxel": gettext_lazy("paclitaxel"),
+    "radiotherapy": gettext_lazy("radiotherapy"),
+}
 
 # CTCAE v5.0, "Grades": the general meaning of each grade (0: back to normal, for the current grade).
 CTCAE_GRADE_MEANING: Mapping[int, str] = {
-    0: "back to normal",
-    1: "mild",
-    2: "moderate",
-    3: "severe",
-    4: "life-threatening",
-    5: "death",
+    0: gettext_lazy("back to normal"),
+    1: gettext_lazy("mild"),
+    2: gettext_lazy("moderate"),
+    3: gettext_lazy("severe"),
+    4: gettext_lazy("life-threatening"),
+    5: pgettext_lazy("CTCAE grade 5", "death"),
 }
 CTCAE_GRADES: tuple[int, ...] = (1, 2, 3, 4, 5)
 
@@ -217,15 +227,15 @@ def sae_report_sent_problems(*, serious: bool, awareness_at: datetime | None, se
     time, not before the site became aware, not in the future."""
     if not serious or awareness_at is None:
         return [Problem("ae.sae_report_sent_at.not_serious", "",
-                        "Only a serious adverse event with an awareness time has an SAE report to send.")]  # fmt: skip
+                        _("Only a serious adverse event with an awareness time has an SAE report to send."))]  # fmt: skip
     if sent_at is None:
-        return [Problem("ae.sae_report_sent_at.missing", "sae_report_sent_at", "Give the time the report was sent.")]
+        return [Problem("ae.sae_report_sent_at.missing", "sae_report_sent_at", _("Give the time the report was sent."))]
     if sent_at < awareness_at:
         return [Problem("ae.sae_report_sent_at.before_awareness", "sae_report_sent_at",
-                        f"The report cannot be sent before the site became aware of the SAE "
-                        f"({awareness_at:%Y-%m-%d %H:%M}).")]  # fmt: skip
+                        _("The report cannot be sent before the site became aware of the SAE (%(aware)s).")
+                        % {"aware": _minute(awareness_at)})]  # fmt: skip
     if sent_at > now:
-        return [Problem("ae.sae_report_sent_at.future", "sae_report_sent_at", "The sending time is in the future.")]
+        return [Problem("ae.sae_report_sent_at.future", "sae_report_sent_at", _("The sending time is in the future."))]
     return []
 
 
@@ -247,40 +257,50 @@ def grade_words(grade: int | None) -> str:
     """A grade as a text badge says it, e.g. "Grade 3 (severe)"; "—" when not graded."""
     if grade is None or grade not in CTCAE_GRADE_MEANING:
         return "—"
-    return f"Grade {grade} ({CTCAE_GRADE_MEANING[grade]})"
+    return _("Grade %(grade)s (%(meaning)s)") % {"grade": grade, "meaning": CTCAE_GRADE_MEANING[grade]}
 
 
 # --- internals ---------------------------------------------------------------------------------------
 
 
+def _day(value: date) -> str:
+    return f"{value:%Y-%m-%d}"
+
+
+def _minute(value: datetime) -> str:
+    return f"{value:%Y-%m-%d %H:%M}"
+
+
 def _grade_list(grades: Sequence[int]) -> str:
-    return ", ".join(str(grade) for grade in grades) or "none"
+    return ", ".join(str(grade) for grade in grades) or _("none")
 
 
 def _grade_problems(facts: AdverseEventFacts, grades: Sequence[int]) -> list[Problem]:
     problems = []
-    term = facts.term or "this term"
+    term = facts.term or _("this term")
     grade, current = facts.grade, facts.current_grade
     if grade is None:
-        problems.append(Problem("ae.grade.missing", "grade", "Give the worst CTCAE grade."))
+        problems.append(Problem("ae.grade.missing", "grade", _("Give the worst CTCAE grade.")))
     elif grade not in CTCAE_GRADES:
-        problems.append(Problem("ae.grade.range", "grade", "CTCAE grades are 1 to 5."))
+        problems.append(Problem("ae.grade.range", "grade", _("CTCAE grades are 1 to 5.")))
     elif grade not in grades:
         problems.append(Problem("ae.grade.not_in_term", "grade",
-                                f"Grade {grade} does not exist for {term} in CTCAE v5.0 "
-                                f"(its grades: {_grade_list(grades)})."))  # fmt: skip
+                                _("Grade %(grade)s does not exist for %(term)s in CTCAE v5.0 (its grades: %(grades)s).")
+                                % {"grade": grade, "term": term, "grades": _grade_list(grades)}))  # fmt: skip
     if current is None:
         problems.append(Problem("ae.current_grade.missing", "current_grade",
-                                "Give the grade now (0 when back to normal)."))  # fmt: skip
+                                _("Give the grade now (0 when back to normal).")))  # fmt: skip
     elif current != 0 and current not in CTCAE_GRADES:
-        problems.append(Problem("ae.current_grade.range", "current_grade", "The grade now is 0 to 5."))
+        problems.append(Problem("ae.current_grade.range", "current_grade", _("The grade now is 0 to 5.")))
     elif current != 0 and current not in grades:
         problems.append(Problem("ae.current_grade.not_in_term", "current_grade",
-                                f"Grade {current} does not exist for {term} in CTCAE v5.0 "
-                                f"(its grades: {_grade_list(grades)}, or 0 when back to normal)."))  # fmt: skip
+                                _("Grade %(grade)s does not exist for %(term)s in CTCAE v5.0 "
+                                  "(its grades: %(grades)s, or 0 when back to normal).")
+                                % {"grade": current, "term": term, "grades": _grade_list(grades)}))  # fmt: skip
     elif grade is not None and current > grade:
         problems.append(Problem("ae.current_grade.above_worst", "current_grade",
-                                f"The grade now ({current}) cannot be above the worst grade ({grade})."))  # fmt: skip
+                                _("The grade now (%(current)s) cannot be above the worst grade (%(worst)s).")
+                                % {"current": current, "worst": grade}))  # fmt: skip
     return problems
 
 
@@ -288,22 +308,32 @@ def _date_problems(facts: AdverseEventFacts, today: date, enrolment_date: date |
     problems = []
     onset = facts.onset_date
     if onset is None:
-        problems.append(Problem("ae.onset_date.missing", "onset_date", "Give the onset date."))
+        problems.append(Problem("ae.onset_date.missing", "onset_date", _("Give the onset date.")))
     elif onset > today:
-        problems.append(Problem("ae.onset_date.future", "onset_date", f"The onset {onset:%Y-%m-%d} is in the future."))
+        problems.append(Problem("ae.onset_date.future", "onset_date",
+                                _("The onset %(date)s is in the future.") % {"date": _day(onset)}))  # fmt: skip
     elif enrolment_date is not None and onset < enrolment_date:
         problems.append(Problem("ae.onset_date.before_enrolment", "onset_date",
-                                f"The onset {onset:%Y-%m-%d} is before enrolment ({enrolment_date:%Y-%m-%d}); "
-                                "an earlier condition is medical history, not an adverse event of the trial."))  # fmt: skip
-    for name, label in (("resolution_date", "resolution date"), ("death_date", "date of death")):
+                                _("The onset %(onset)s is before enrolment (%(enrolment)s); an earlier condition is "
+                                  "medical history, not an adverse event of the trial.")
+                                % {"onset": _day(onset), "enrolment": _day(enrolment_date)}))  # fmt: skip
+    in_future = {
+        "resolution_date": _("The resolution date %(date)s is in the future."),
+        "death_date": _("The date of death %(date)s is in the future."),
+    }
+    before_onset = {
+        "resolution_date": _("The resolution date %(date)s is before the onset (%(onset)s)."),
+        "death_date": _("The date of death %(date)s is before the onset (%(onset)s)."),
+    }
+    for name in ("resolution_date", "death_date"):
         value = getattr(facts, name)
         if value is None:
             continue
         if value > today:
-            problems.append(Problem(f"ae.{name}.future", name, f"The {label} {value:%Y-%m-%d} is in the future."))
+            problems.append(Problem(f"ae.{name}.future", name, in_future[name] % {"date": _day(value)}))
         elif onset is not None and value < onset:
             problems.append(Problem(f"ae.{name}.before_onset", name,
-                                    f"The {label} {value:%Y-%m-%d} is before the onset ({onset:%Y-%m-%d})."))  # fmt: skip
+                                    before_onset[name] % {"date": _day(value), "onset": _day(onset)}))  # fmt: skip
     return problems
 
 
@@ -313,56 +343,56 @@ def _course_problems(facts: AdverseEventFacts) -> list[Problem]:
     resolved = facts.resolution_date is not None
     if facts.ongoing and resolved:
         problems.append(Problem("ae.ongoing.resolved", "ongoing",
-                                "An AE with a resolution date is not ongoing: untick 'ongoing' or clear the date."))  # fmt: skip
+                                _("An AE with a resolution date is not ongoing: untick 'ongoing' or clear the date.")))  # fmt: skip
     if not facts.ongoing and not resolved:
         problems.append(Problem("ae.ongoing.no_resolution_date", "resolution_date",
-                                "Give the resolution date of an AE that is no longer ongoing."))  # fmt: skip
+                                _("Give the resolution date of an AE that is no longer ongoing.")))  # fmt: skip
 
     fatal = facts.grade == 5 or facts.outcome == FATAL
     if facts.grade == 5:
         if facts.outcome != FATAL:
-            problems.append(Problem("ae.outcome.grade_5_not_fatal", "outcome", "A grade 5 AE has outcome 'fatal'."))
+            problems.append(Problem("ae.outcome.grade_5_not_fatal", "outcome", _("A grade 5 AE has outcome 'fatal'.")))
         if facts.death_date is None:
-            problems.append(Problem("ae.death_date.missing", "death_date", "Grade 5 needs the date of death."))
+            problems.append(Problem("ae.death_date.missing", "death_date", _("Grade 5 needs the date of death.")))
         if not facts.sae_death:
             problems.append(Problem("ae.sae_death.missing", "sae_death",
-                                    "A grade 5 AE is serious: tick 'results in death'."))  # fmt: skip
+                                    _("A grade 5 AE is serious: tick 'results in death'.")))  # fmt: skip
     else:
         if facts.outcome == FATAL:
             problems.append(Problem("ae.outcome.fatal_needs_grade_5", "outcome",
-                                    "Outcome 'fatal' needs worst grade 5 (CTCAE: death related to the AE)."))  # fmt: skip
+                                    _("Outcome 'fatal' needs worst grade 5 (CTCAE: death related to the AE).")))  # fmt: skip
         if facts.death_date is not None:
             problems.append(Problem("ae.death_date.not_grade_5", "death_date",
-                                    "A date of death belongs to a grade 5 (fatal) AE only."))  # fmt: skip
+                                    _("A date of death belongs to a grade 5 (fatal) AE only.")))  # fmt: skip
         if facts.sae_death:
             problems.append(Problem("ae.sae_death.not_grade_5", "sae_death",
-                                    "'Results in death' needs worst grade 5."))  # fmt: skip
+                                    _("'Results in death' needs worst grade 5.")))  # fmt: skip
 
     if fatal:
         if facts.grade == 5 and facts.death_date is not None and facts.resolution_date != facts.death_date:
             problems.append(Problem("ae.resolution_date.not_death_date", "resolution_date",
-                                    f"A fatal AE ends on the date of death: give {facts.death_date:%Y-%m-%d} "
-                                    "as its resolution date."))  # fmt: skip
+                                    _("A fatal AE ends on the date of death: give %(date)s as its resolution date.")
+                                    % {"date": _day(facts.death_date)}))  # fmt: skip
         if facts.grade == 5 and facts.current_grade not in (None, 5):
-            problems.append(Problem("ae.current_grade.fatal", "current_grade", "The grade now of a fatal AE is 5."))
+            problems.append(Problem("ae.current_grade.fatal", "current_grade", _("The grade now of a fatal AE is 5.")))
         return problems
 
     if resolved:
         if facts.current_grade not in (None, 0):
             problems.append(Problem("ae.current_grade.resolved", "current_grade",
-                                    "A resolved AE is back to normal: its grade now is 0."))  # fmt: skip
+                                    _("A resolved AE is back to normal: its grade now is 0.")))  # fmt: skip
         if facts.outcome and facts.outcome not in RESOLVED_OUTCOMES:
             problems.append(Problem("ae.outcome.resolved", "outcome",
-                                    "A resolved AE has outcome 'recovered' or 'recovered with sequelae'."))  # fmt: skip
+                                    _("A resolved AE has outcome 'recovered' or 'recovered with sequelae'.")))  # fmt: skip
     else:
         if facts.current_grade == 0:
             problems.append(Problem("ae.current_grade.zero_unresolved", "current_grade",
-                                    "Grade 0 means back to normal: give the resolution date, or the grade now."))  # fmt: skip
+                                    _("Grade 0 means back to normal: give the resolution date, or the grade now.")))  # fmt: skip
         if facts.outcome and facts.outcome not in ONGOING_OUTCOMES:
             problems.append(Problem("ae.outcome.unresolved", "outcome",
-                                    "An AE without a resolution date is 'recovering', 'not recovered' or 'unknown'."))  # fmt: skip
+                                    _("An AE without a resolution date is 'recovering', 'not recovered' or 'unknown'.")))  # fmt: skip
     if not facts.outcome:
-        problems.append(Problem("ae.outcome.missing", "outcome", "Give the outcome."))
+        problems.append(Problem("ae.outcome.missing", "outcome", _("Give the outcome.")))
     return problems
 
 
@@ -371,21 +401,22 @@ def _seriousness_problems(facts: AdverseEventFacts, now: datetime | None) -> lis
     criteria = facts.sae_criteria_met
     if facts.serious and not criteria:
         problems.append(Problem("ae.serious.no_criterion", "serious",
-                                "A serious AE meets at least one SAE criterion: tick it, or untick 'serious'."))  # fmt: skip
+                                _("A serious AE meets at least one SAE criterion: tick it, or untick 'serious'.")))  # fmt: skip
     if criteria and not facts.serious:
         problems.append(Problem("ae.serious.criterion_not_serious", "serious",
-                                "An AE that meets an SAE criterion is serious: tick 'serious (SAE)'."))  # fmt: skip
+                                _("An AE that meets an SAE criterion is serious: tick 'serious (SAE)'.")))  # fmt: skip
     if facts.serious:
         aware = facts.sae_awareness_at
         if aware is None:
             problems.append(Problem("ae.sae_awareness_at.missing", "sae_awareness_at",
-                                    "Give the time the site became aware of the SAE (it starts the 24-hour clock)."))  # fmt: skip
+                                    _("Give the time the site became aware of the SAE (it starts the 24-hour clock).")))  # fmt: skip
         elif now is not None and aware > now:
             problems.append(Problem("ae.sae_awareness_at.future", "sae_awareness_at",
-                                    "The awareness time is in the future."))  # fmt: skip
+                                    _("The awareness time is in the future.")))  # fmt: skip
         elif facts.onset_date is not None and aware.date() < facts.onset_date:
             problems.append(Problem("ae.sae_awareness_at.before_onset", "sae_awareness_at",
-                                    f"The site cannot be aware of the SAE before its onset ({facts.onset_date:%Y-%m-%d})."))  # fmt: skip
+                                    _("The site cannot be aware of the SAE before its onset (%(onset)s).")
+                                    % {"onset": _day(facts.onset_date)}))  # fmt: skip
     return problems
 
 
@@ -395,19 +426,21 @@ def _attribution_problems(facts: AdverseEventFacts) -> list[Problem]:
         name = f"attribution_{agent}"
         value = getattr(facts, name)
         if not value:
-            problems.append(Problem(f"ae.{name}.missing", name, f"Give the attribution to {agent}."))
+            problems.append(Problem(f"ae.{name}.missing", name,
+                                    _("Give the attribution to %(agent)s.") % {"agent": AGENT_NAMES[agent]}))  # fmt: skip
         elif value not in ATTRIBUTIONS:
-            problems.append(Problem(f"ae.{name}.invalid", name, f"{value!r} is not an attribution."))
+            problems.append(Problem(f"ae.{name}.invalid", name,
+                                    _("%(value)s is not an attribution.") % {"value": repr(value)}))  # fmt: skip
     if facts.immune_related:
         if not facts.irae_category:
             problems.append(Problem("ae.irae_category.missing", "irae_category",
-                                    "Choose the irAE category (PROTOCOL §3) of an immune-related AE."))  # fmt: skip
+                                    _("Choose the irAE category (PROTOCOL §3) of an immune-related AE.")))  # fmt: skip
         if facts.attribution_toripalimab and facts.attribution_toripalimab not in RELATED:
             problems.append(Problem("ae.attribution_toripalimab.not_related", "attribution_toripalimab",
-                                    "An immune-related AE is possibly, probably or definitely related to toripalimab."))  # fmt: skip
+                                    _("An immune-related AE is possibly, probably or definitely related to toripalimab.")))  # fmt: skip
     elif facts.irae_category:
         problems.append(Problem("ae.irae_category.not_immune_related", "irae_category",
-                                "An irAE category belongs to an immune-related AE: answer 'yes' or clear it."))  # fmt: skip
+                                _("An irAE category belongs to an immune-related AE: answer 'yes' or clear it.")))  # fmt: skip
     return problems
 
 
@@ -420,34 +453,35 @@ def _steroid_problems(facts: AdverseEventFacts, today: date) -> list[Problem]:
     if not facts.steroid_given:
         if any(getattr(facts, name) not in (None, "") for name in _STEROID_DETAILS):
             problems.append(Problem("ae.steroid_given.missing", "steroid_given",
-                                    "Corticosteroid details are filled in: tick 'corticosteroids given' or clear them."))  # fmt: skip
+                                    _("Corticosteroid details are filled in: tick 'corticosteroids given' or clear them.")))  # fmt: skip
         return problems
     if not facts.steroid_drug.strip():
-        problems.append(Problem("ae.steroid_drug.missing", "steroid_drug", "Name the corticosteroid."))
+        problems.append(Problem("ae.steroid_drug.missing", "steroid_drug", _("Name the corticosteroid.")))
     start, stop = facts.steroid_start_date, facts.steroid_stop_date
     if start is None:
         problems.append(Problem("ae.steroid_start_date.missing", "steroid_start_date",
-                                "Give the date corticosteroids started."))  # fmt: skip
+                                _("Give the date corticosteroids started.")))  # fmt: skip
     elif start > today:
         problems.append(Problem("ae.steroid_start_date.future", "steroid_start_date",
-                                f"The start {start:%Y-%m-%d} is in the future."))  # fmt: skip
+                                _("The start %(date)s is in the future.") % {"date": _day(start)}))  # fmt: skip
     if stop is not None:
         if stop > today:
             problems.append(Problem("ae.steroid_stop_date.future", "steroid_stop_date",
-                                    f"The stop date {stop:%Y-%m-%d} is in the future."))  # fmt: skip
+                                    _("The stop date %(date)s is in the future.") % {"date": _day(stop)}))  # fmt: skip
         elif start is not None and stop < start:
             problems.append(Problem("ae.steroid_stop_date.before_start", "steroid_stop_date",
-                                    f"Corticosteroids cannot stop before they started ({start:%Y-%m-%d})."))  # fmt: skip
+                                    _("Corticosteroids cannot stop before they started (%(start)s).")
+                                    % {"start": _day(start)}))  # fmt: skip
     start_dose, current_dose = facts.steroid_start_mg_per_day, facts.steroid_current_mg_per_day
     if start_dose is None:
         problems.append(Problem("ae.steroid_start_mg_per_day.missing", "steroid_start_mg_per_day",
-                                "Give the starting dose in mg/day prednisone-equivalent."))  # fmt: skip
+                                _("Give the starting dose in mg/day prednisone-equivalent.")))  # fmt: skip
     elif start_dose <= 0:
         problems.append(Problem("ae.steroid_start_mg_per_day.not_positive", "steroid_start_mg_per_day",
-                                "The starting dose is more than 0 mg/day."))  # fmt: skip
+                                _("The starting dose is more than 0 mg/day.")))  # fmt: skip
     if current_dose is not None and current_dose < 0:
         problems.append(Problem("ae.steroid_current_mg_per_day.negative", "steroid_current_mg_per_day",
-                                "The current dose cannot be negative (0 when stopped)."))  # fmt: skip
+                                _("The current dose cannot be negative (0 when stopped).")))  # fmt: skip
     return problems
 
 

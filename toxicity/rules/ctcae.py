@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
 
+from django.utils.translation import gettext as _
+
 from toxicity.rules.ctcae_lab_criteria import (
     LAB_CRITERIA,
     Band,
@@ -97,7 +99,8 @@ def lab_criteria(term: str) -> LabCriteria:
     """The CTCAE v5.0 grading criteria of ``term`` (case and surrounding spaces ignored)."""
     if not isinstance(term, str) or term.strip().casefold() not in _BY_KEY:
         raise UnknownLabTermError(
-            f"{term!r} is not a CTCAE v5.0 term graded from a lab value; gradable: {', '.join(gradable_terms())}"
+            _("%(term)s is not a CTCAE v5.0 term graded from a lab value; gradable: %(terms)s")
+            % {"term": repr(term), "terms": ", ".join(gradable_terms())}
         )
     return _BY_KEY[term.strip().casefold()]
 
@@ -166,14 +169,17 @@ def band_grades(
 
 
 def _number(name: str, given: object, *, positive: bool = False) -> Decimal:
+    names = {"name": name, "given": repr(given)}
     if isinstance(given, bool) or not isinstance(given, int | float | Decimal):
-        raise InvalidLabValueError(f"{name} must be a number, got {given!r}")
+        raise InvalidLabValueError(_("%(name)s must be a number, got %(given)s") % names)
     # str() of a float is its shortest round-tripping decimal: 2.1 becomes exactly Decimal("2.1").
     amount = given if isinstance(given, Decimal) else Decimal(str(given))
     if not amount.is_finite():
-        raise InvalidLabValueError(f"{name} must be a finite number, got {given!r}")
-    if amount < 0 or (positive and amount == 0):
-        raise InvalidLabValueError(f"{name} must be {'above' if positive else 'at least'} 0, got {given!r}")
+        raise InvalidLabValueError(_("%(name)s must be a finite number, got %(given)s") % names)
+    if positive and amount <= 0:
+        raise InvalidLabValueError(_("%(name)s must be above 0, got %(given)s") % names)
+    if amount < 0:
+        raise InvalidLabValueError(_("%(name)s must be at least 0, got %(given)s") % names)
     return amount
 
 
@@ -184,7 +190,10 @@ def _references(
     for ref, given in ((Ref.LLN, lln), (Ref.ULN, uln)):
         if ref in criteria.references:
             if given is None:
-                raise MissingReferenceError(f"{criteria.term} cannot be graded without the lab's {ref.value.upper()}")
+                raise MissingReferenceError(
+                    _("%(term)s cannot be graded without the lab's %(reference)s")
+                    % {"term": criteria.term, "reference": ref.value.upper()}
+                )
             refs[ref] = _number(ref.value, given, positive=True)
     if baseline is not None and criteria.baseline_use is not BaselineUse.NOT_USED:
         refs[Ref.BASELINE] = _number("baseline", baseline, positive=True)

@@ -16,13 +16,16 @@ written there too. This module applies it:
 
 Every decision carries a stable code, ``irae.<category>.g<grade>`` for a table row, with
 ``.recurrent``, ``.unresolved`` or ``.steroid_taper`` appended when a recurrent/persistent rule
-decided, and a reason quoting the row.
+decided, and a reason quoting the row. The reason is stored with the decision and kept in English
+like the protocol table it quotes; the refusals (``IraeRuleError``) are shown, so they are translated.
 """
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+
+from django.utils.translation import gettext as _
 
 from trialsite.protocol.toxicity import (
     CONTINUE,
@@ -174,7 +177,9 @@ def weeks_since(last_dose: date, *, today: date) -> Decimal:
     """Weeks (days / 7, exact) from the last toripalimab dose to ``today`` (PROTOCOL §3's 12 weeks)."""
     days = (today - last_dose).days
     if days < 0:
-        raise InvalidIraeInputError(f"today {today} is before the last dose {last_dose}")
+        raise InvalidIraeInputError(_("today %(today)s is before the last dose %(last_dose)s") % {
+            "today": today, "last_dose": last_dose,
+        })
     return Decimal(days) / Decimal(7)
 
 
@@ -184,14 +189,15 @@ def weeks_since(last_dose: date, *, today: date) -> Decimal:
 def _row(category: str) -> IraeRow:
     if not isinstance(category, str) or category not in IRAE_ROWS:
         raise UnknownIraeCategoryError(
-            f"{category!r} is not an irAE category of PROTOCOL §3; one of: {', '.join(IRAE_CATEGORIES)}"
+            _("%(category)s is not an irAE category of PROTOCOL §3; one of: %(categories)s")
+            % {"category": repr(category), "categories": ", ".join(IRAE_CATEGORIES)}
         )
     return IRAE_ROWS[category]
 
 
 def _check_grade(grade: int) -> None:
     if isinstance(grade, bool) or not isinstance(grade, int) or not 1 <= grade <= 5:
-        raise InvalidIraeInputError(f"grade must be a CTCAE grade 1-5, got {grade!r}")
+        raise InvalidIraeInputError(_("grade must be a CTCAE grade 1-5, got %(grade)s") % {"grade": repr(grade)})
 
 
 def _weeks(name: str, given) -> Decimal:
@@ -199,11 +205,12 @@ def _weeks(name: str, given) -> Decimal:
 
 
 def _non_negative_decimal(name: str, given) -> Decimal:
+    names = {"name": name, "given": repr(given)}
     if isinstance(given, bool) or not isinstance(given, int | float | Decimal):
-        raise InvalidIraeInputError(f"{name} must be a number, got {given!r}")
+        raise InvalidIraeInputError(_("%(name)s must be a number, got %(given)s") % names)
     amount = given if isinstance(given, Decimal) else Decimal(str(given))
     if not amount.is_finite() or amount < 0:
-        raise InvalidIraeInputError(f"{name} must be a finite number >= 0, got {given!r}")
+        raise InvalidIraeInputError(_("%(name)s must be a finite number >= 0, got %(given)s") % names)
     return amount
 
 

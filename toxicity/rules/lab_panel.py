@@ -12,6 +12,9 @@ CTCAE's "x baseline" bands and is ignored.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
 from trialsite.protocol.labs import Analyte
 
 from .ctcae import grade_lab_detail
@@ -20,7 +23,8 @@ from .ctcae import grade_lab_detail
 @dataclass(frozen=True)
 class AnalyteGrade:
     """The stored outcome of grading one value: the CTCAE term ("" when not graded), the grade
-    (None when the analyte is not graded by value), the CTCAE band and the message explaining it."""
+    (None when the analyte is not graded by value), the CTCAE band and the message explaining it
+    (``basis``, stored with the result: English, like the CTCAE text it quotes)."""
 
     term: str
     grade: int | None
@@ -28,10 +32,12 @@ class AnalyteGrade:
     basis: str
 
     def label(self, analyte: Analyte) -> str:
-        """What the grade badge says, e.g. "Grade 3 — ALT >5.0 - 20.0 x ULN"."""
+        """What the grade badge says, e.g. "Grade 3 — ALT >5.0 - 20.0 x ULN" (in the active language;
+        the CTCAE band stays as CTCAE words it)."""
+        name = pgettext("lab analyte", analyte.label)
         if self.grade is None:
-            return f"Not graded — no CTCAE v5.0 term grades {analyte.label} by value"
-        return f"Grade {self.grade} — {analyte.label} {self.band_text}"
+            return _("Not graded — no CTCAE v5.0 term grades %(analyte)s by value") % {"analyte": name}
+        return _("Grade %(grade)s — %(analyte)s %(band)s") % {"grade": self.grade, "analyte": name, "band": self.band_text}
 
 
 def grade_analyte(

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from django.db.models import Case, CharField, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from ..models import AE_AGENTS, SAE_CRITERIA, AdverseEvent, AdverseEventSignature, CtcaeTerm, LabResult
 from ..rules.adverse_event import (
@@ -108,7 +110,7 @@ def grade_badge(grade: int | None) -> GradeBadge:
 def _duration(delta: datetime.timedelta) -> str:
     minutes = int(abs(delta).total_seconds() // 60)
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
+    return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": f"{minutes:02d}"}
 
 
 def clock_view(adverse_event: AdverseEvent, *, now: datetime.datetime) -> ClockView | None:
@@ -118,13 +120,13 @@ def clock_view(adverse_event: AdverseEvent, *, now: datetime.datetime) -> ClockV
     clock = sae_clock(awareness_at=adverse_event.sae_awareness_at, sent_at=adverse_event.sae_report_sent_at, now=now)
     due = f"{timezone.localtime(clock.due_at):%Y-%m-%d %H:%M}"
     if clock.status == OPEN:
-        text = f"SAE report due {due} ({_duration(clock.remaining)} left)"
+        text = _("SAE report due %(due)s (%(duration)s left)") % {"due": due, "duration": _duration(clock.remaining)}
     elif clock.status == OVERDUE:
-        text = f"SAE report overdue by {_duration(clock.remaining)} (due {due})"
+        text = _("SAE report overdue by %(duration)s (due %(due)s)") % {"due": due, "duration": _duration(clock.remaining)}
     else:
         sent = f"{timezone.localtime(clock.sent_at):%Y-%m-%d %H:%M}"
-        text = f"SAE report sent {sent} (on time)" if clock.status == SENT else (
-            f"SAE report sent {sent}, {_duration(clock.remaining)} late"
+        text = _("SAE report sent %(sent)s (on time)") % {"sent": sent} if clock.status == SENT else (
+            _("SAE report sent %(sent)s, %(duration)s late") % {"sent": sent, "duration": _duration(clock.remaining)}
         )
     return ClockView(clock, text, _CLOCK_BADGE[clock.status])
 
@@ -133,11 +135,13 @@ def attribution_summary(adverse_event: AdverseEvent) -> str:
     """The agents the AE is possibly, probably or definitely related to, e.g. "Toripalimab:
     probable; Cisplatin: possible", or "Not related to any agent"."""
     related = [
-        f"{label}: {getattr(adverse_event, f'get_attribution_{agent}_display')().lower()}"
+        _("%(agent)s: %(attribution)s") % {
+            "agent": _(label), "attribution": getattr(adverse_event, f"get_attribution_{agent}_display")().lower(),
+        }
         for agent, label in AE_AGENTS
         if getattr(adverse_event, f"attribution_{agent}") in ("possible", "probable", "definite")
     ]
-    return "; ".join(related) or "Not related to any agent"
+    return pgettext("list separator", "; ").join(related) or _("Not related to any agent")
 
 
 def _row(adverse_event: AdverseEvent, *, now: datetime.datetime) -> AeRow:
@@ -164,7 +168,7 @@ def adverse_event_history(adverse_event: AdverseEvent) -> list[HistoryRow]:
     return [
         HistoryRow(
             when=row.history_date,
-            user=(row.history_user.get_full_name() or row.history_user.get_username()) if row.history_user else "system",
+            user=(row.history_user.get_full_name() or row.history_user.get_username()) if row.history_user else _("system"),
             version=row.version,
             reason=row.history_change_reason or "",
         )
@@ -181,7 +185,7 @@ def adverse_event_detail(adverse_event: AdverseEvent, *, now: datetime.datetime)
     ]
     agents = [
         AgentRow(
-            agent=label,
+            agent=_(label),
             attribution=getattr(adverse_event, f"get_attribution_{agent}_display")(),
             action=getattr(adverse_event, f"get_action_{agent}_display")(),
             related=getattr(adverse_event, f"attribution_{agent}") in ("possible", "probable", "definite"),
@@ -195,7 +199,7 @@ def adverse_event_detail(adverse_event: AdverseEvent, *, now: datetime.datetime)
     return AeDetail(
         row=_row(adverse_event, now=now),
         grade_texts=grade_texts,
-        sae_criteria=[label for name, label in SAE_CRITERIA if getattr(adverse_event, name)],
+        sae_criteria=[_(label) for name, label in SAE_CRITERIA if getattr(adverse_event, name)],
         agents=agents,
         signatures=signatures,
         lab_results=list(adverse_event.lab_results.select_related("panel").order_by("panel__collected_on", "id")),
@@ -223,9 +227,10 @@ def adverse_events_awaiting_signature(queryset: QuerySet | None = None) -> Query
 
 
 def grade_choice_label(grade: int, text: str = "") -> str:
-    """How the AE form offers a grade, e.g. "Grade 3 (severe): <the term's CTCAE text>"."""
-    short = f"Grade {grade} ({CTCAE_GRADE_MEANING[grade]})"
-    return f"{short}: {text}" if text else short
+    """How the AE form offers a grade, e.g. "Grade 3 (severe): <the term's CTCAE text>" (the CTCAE
+    text stays in English)."""
+    short = _("Grade %(grade)s (%(meaning)s)") % {"grade": grade, "meaning": CTCAE_GRADE_MEANING[grade]}
+    return _("%(grade)s: %(text)s") % {"grade": short, "text": text} if text else short
 
 
 def term_grades(term: CtcaeTerm) -> list[dict]:

@@ -4,6 +4,7 @@ toripalimab decisions and, study-wide, the decisions in force."""
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from dosing.models import Phase
 from enrollment.models import Participant
@@ -22,7 +23,9 @@ def target_label(decision: IraeDoseDecision) -> str:
     if not decision.target_phase:
         return ""
     phase = dict(Phase.choices).get(decision.target_phase, decision.target_phase)
-    return f"Toripalimab cycle {decision.target_cycle}, day {decision.target_day} ({phase.lower()})"
+    return _("Toripalimab cycle %(cycle)s, day %(day)s (%(phase)s)") % {
+        "cycle": decision.target_cycle, "day": decision.target_day, "phase": phase.lower(),
+    }
 
 
 def _decisions() -> QuerySet[IraeDoseDecision]:

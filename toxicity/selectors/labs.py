@@ -3,17 +3,21 @@ participant's pre-treatment baseline of an analyte, the table of panels over tim
 results, and the study-wide list of adverse events proposed by a graded value.
 
 Grade badges are built here (text and colour), so the templates only display them: the text always
-says the grade ("Grade 3"), colour is never the only signal.
+says the grade ("Grade 3"), colour is never the only signal. The stored ``grade_basis`` of a graded
+value quotes CTCAE v5.0 and stays in English; an ungraded value's is shown in the active language.
 """
 
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from core.sites import restrict_to_user_sites
 from enrollment.models import Participant
 from trialsite.protocol.labs import ANALYTE_BY_CODE, ANALYTES, SECTIONS, Analyte
 
+from ..labels import analyte_label
 from ..models import AeProposal, LabPanel, LabResult
 from .badges import GRADE_BADGE_CSS
 
@@ -29,9 +33,21 @@ class GradeBadge:
 
 
 def grade_badge(grade: int | None, *, basis: str = "") -> GradeBadge:
+    """``basis``: how a graded value was graded (shown as the badge's title); an ungraded value's
+    title always says why it is not graded, in the active language."""
     if grade is None:
-        return GradeBadge("Not graded", "text-bg-light border", basis or "No CTCAE v5.0 term grades this analyte by value.")
-    return GradeBadge(f"Grade {grade}", GRADE_BADGE_CSS.get(grade, "text-bg-secondary"), basis)
+        return GradeBadge(_("Not graded"), "text-bg-light border", _("No CTCAE v5.0 term grades this analyte by value."))
+    return GradeBadge(_("Grade %(grade)s") % {"grade": grade}, GRADE_BADGE_CSS.get(grade, "text-bg-secondary"), basis)
+
+
+def shown_basis(analyte: Analyte | None, grade: int | None, basis: str) -> str:
+    """The "how it was graded" text of a value: the stored CTCAE basis, or for a value not graded by
+    value, why not (in the active language)."""
+    if grade is None and analyte is not None:
+        return _("%(analyte)s is recorded but not graded: no CTCAE v5.0 term grades it by value.") % {
+            "analyte": analyte_label(analyte),
+        }
+    return basis
 
 
 def previous_ranges(participant: Participant, *, exclude_panel_id: int | None = None) -> dict[str, tuple]:
@@ -125,6 +141,7 @@ class PanelResultRow:
     analyte: Analyte
     badge: GradeBadge
     proposed: bool
+    basis: str = ""
 
 
 def panel_results(panel: LabPanel) -> tuple[tuple[str, tuple[PanelResultRow, ...]], ...]:
@@ -139,6 +156,7 @@ def panel_results(panel: LabPanel) -> tuple[tuple[str, tuple[PanelResultRow, ...
                 analyte=ANALYTE_BY_CODE[result.analyte],
                 badge=grade_badge(result.grade, basis=result.grade_basis),
                 proposed=result.ae_proposal == AeProposal.PROPOSED,
+                basis=shown_basis(ANALYTE_BY_CODE[result.analyte], result.grade, result.grade_basis),
             )
             for result in results
             if result.analyte in ANALYTE_BY_CODE and ANALYTE_BY_CODE[result.analyte].section == section

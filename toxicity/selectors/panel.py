@@ -3,6 +3,7 @@
 import datetime
 
 from django.db.models import Max, Q
+from django.utils.translation import gettext as _
 
 from enrollment.models import Participant
 
@@ -26,23 +27,25 @@ def safety_panel_lines(participant: Participant, *, now: datetime.datetime) -> l
         immune = sum(event.immune_related for event in events)
         ongoing = sum(event.ongoing for event in events)
         lines.append(
-            f"{len(events)} adverse event(s), worst grade {worst}; {ongoing} ongoing, {serious} serious, "
-            f"{immune} immune-related"
+            _("%(count)s adverse event(s), worst grade %(worst)s; %(ongoing)s ongoing, %(serious)s serious, "
+              "%(immune)s immune-related")
+            % {"count": len(events), "worst": worst, "ongoing": ongoing, "serious": serious, "immune": immune}
         )
         for event in events:
             if event.serious and event.sae_awareness_at:
                 clock = sae_clock(awareness_at=event.sae_awareness_at, sent_at=event.sae_report_sent_at, now=now)
                 if clock.is_open:
-                    state = "OVERDUE" if clock.status == OVERDUE else "due"
-                    lines.append(
-                        f"SAE report for AE {event.number} ({event.term}) {state}: {clock.due_at:%Y-%m-%d %H:%M}"
-                    )
+                    line = (
+                        _("SAE report for AE %(number)s (%(term)s) OVERDUE: %(due)s") if clock.status == OVERDUE
+                        else _("SAE report for AE %(number)s (%(term)s) due: %(due)s")
+                    )  # fmt: skip
+                    lines.append(line % {"number": event.number, "term": event.term, "due": f"{clock.due_at:%Y-%m-%d %H:%M}"})
         unsigned = [event.number for event in events if event.signed_version != event.version]
         if unsigned:
-            lines.append("Awaiting investigator signature: " + ", ".join(f"AE {n}" for n in unsigned))
+            lines.append(_("Awaiting investigator signature: %(events)s") % {"events": ", ".join(f"AE {n}" for n in unsigned)})
     proposed = LabResult.objects.filter(
         Q(panel__participant=participant) & Q(ae_proposal=AeProposal.PROPOSED)
     ).count()
     if proposed:
-        lines.append(f"{proposed} abnormal lab value(s) await confirmation as adverse events")
+        lines.append(_("%(count)s abnormal lab value(s) await confirmation as adverse events") % {"count": proposed})
     return lines

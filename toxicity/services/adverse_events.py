@@ -16,6 +16,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.services import clinical_record_save
 from enrollment.models import Participant, ParticipantStatus
@@ -60,12 +61,11 @@ _TEXT_FIELDS = {"description", "irae_category", "steroid_drug", "steroid_taper_n
 def ae_recording_closed_reason(participant: Participant) -> str | None:
     """Why no new adverse event can be recorded for ``participant`` now, or None when one can."""
     if consent_withdrawn(participant):
-        return "Consent was withdrawn: no new adverse event can be recorded for this participant."
+        return _("Consent was withdrawn: no new adverse event can be recorded for this participant.")
     if participant.status not in AE_STATUSES:
-        return (
-            "Adverse events are recorded from enrolment on; this participant is "
-            f"{participant.get_status_display().lower()}."
-        )
+        return _("Adverse events are recorded from enrolment on; this participant is %(status)s.") % {
+            "status": participant.get_status_display().lower(),
+        }
     return None
 
 
@@ -128,7 +128,7 @@ def adverse_event_sign(
     ``AdverseEventSignature.MEANING``, stored with name, time and the AE version signed (audited).
     Refused when the AE is already signed at this version."""
     if not user.has_perm("toxicity.sign_adverseevent"):
-        raise PermissionDenied("Only an investigator can sign adverse events.")
+        raise PermissionDenied(_("Only an investigator can sign adverse events."))
     locked = AdverseEvent.objects.select_for_update().get(pk=adverse_event.pk)
     # Through the login backends when there is a request, so failed signatures count towards the
     # lock-out like failed logins.
@@ -138,15 +138,17 @@ def adverse_event_sign(
         password_ok = user.check_password(password)
     if not password_ok:
         raise ValidationError({"password": ValidationError(
-            "The password is not correct; the signature was not recorded.", code="ae.signature.password"
+            _("The password is not correct; the signature was not recorded."), code="ae.signature.password"
         )})
     current = valid_signature(locked)
     if current is not None:
         raise ValidationError(
-            f"AE {locked.number} is already signed at this version by {current.signer_name} "
-            f"on {timezone.localtime(current.signed_at):%Y-%m-%d %H:%M}.",
+            _("AE %(number)s is already signed at this version by %(name)s on %(when)s.") % {
+                "number": locked.number, "name": current.signer_name,
+                "when": f"{timezone.localtime(current.signed_at):%Y-%m-%d %H:%M}",
+            },
             code="ae.signature.already_signed",
-        )
+        )  # fmt: skip
     signature = AdverseEventSignature(
         adverse_event=locked,
         ae_version=locked.version,
@@ -167,7 +169,8 @@ def sae_report_mark_sent(
     locked = AdverseEvent.objects.select_for_update().get(pk=adverse_event.pk)
     if locked.sae_report_sent_at is not None:
         raise ValidationError(
-            f"The SAE report was already marked sent at {timezone.localtime(locked.sae_report_sent_at):%Y-%m-%d %H:%M}.",
+            _("The SAE report was already marked sent at %(when)s.")
+            % {"when": f"{timezone.localtime(locked.sae_report_sent_at):%Y-%m-%d %H:%M}"},
             code="ae.sae_report_sent_at.already_sent",
         )
     problems = sae_report_sent_problems(
@@ -190,10 +193,12 @@ def _lockable_lab_result(lab_result: LabResult | None, participant: Participant)
         return None
     result = LabResult.objects.select_for_update().select_related("panel").get(pk=lab_result.pk)
     if result.panel.participant_id != participant.pk:
-        raise ValidationError("That lab result belongs to another participant.", code="ae.lab_result.other_participant")
+        raise ValidationError(_("That lab result belongs to another participant."),
+                              code="ae.lab_result.other_participant")  # fmt: skip
     if result.ae_proposal != AeProposal.PROPOSED:
         raise ValidationError(
-            f"That lab result is not awaiting confirmation as an adverse event ({result.get_ae_proposal_display().lower()}).",
+            _("That lab result is not awaiting confirmation as an adverse event (%(state)s).")
+            % {"state": result.get_ae_proposal_display().lower()},
             code="ae.lab_result.not_proposed",
         )
     return result
@@ -223,7 +228,7 @@ def _check(adverse_event: AdverseEvent, participant: Participant) -> None:
     """The rules of ``toxicity.rules.adverse_event`` on the unsaved AE; raises ``ValidationError``."""
     term = CtcaeTerm.objects.filter(pk=adverse_event.term_id).first() if adverse_event.term_id else None
     if term is None:
-        raise ValidationError({"term": ValidationError("Choose a CTCAE v5.0 term.", code="ae.term.missing")})
+        raise ValidationError({"term": ValidationError(_("Choose a CTCAE v5.0 term."), code="ae.term.missing")})
     values = {name: getattr(adverse_event, name) for name in AE_VALUE_FIELDS if name != "term"}
     if values["sae_awareness_at"] is not None:
         values["sae_awareness_at"] = timezone.localtime(values["sae_awareness_at"])
@@ -239,8 +244,9 @@ def _check(adverse_event: AdverseEvent, participant: Participant) -> None:
     if participant.status in _ENDED_STATUSES and onset is not None and onset > participant.status_date:
         problems.append(Problem(
             "ae.onset_date.after_study_end", "onset_date",
-            f"The participant is {participant.get_status_display().lower()} since {participant.status_date:%Y-%m-%d}; "
-            f"an AE beginning after that ({onset:%Y-%m-%d}) is not trial data.",
+            _("The participant is %(status)s since %(date)s; an AE beginning after that (%(onset)s) is not trial data.")
+            % {"status": participant.get_status_display().lower(), "date": f"{participant.status_date:%Y-%m-%d}",
+               "onset": f"{onset:%Y-%m-%d}"},
         ))  # fmt: skip
     _raise(problems)
 

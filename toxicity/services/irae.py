@@ -33,6 +33,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.exceptions import RecordLockedError
 from core.services import clinical_record_save
@@ -40,7 +41,7 @@ from dosing.models import DoseStatus
 from dosing.rules.schedule import PlannedDose, ScheduleInputError
 from dosing.services.doses import participant_plan
 from enrollment.models import Participant
-from trialsite.protocol.toxicity import IRAE
+from trialsite.protocol.toxicity import IRAE, IRAE_ROWS
 from trialsite.protocol.treatment import TORIPALIMAB
 
 from ..models import AdverseEvent, IraeAction, IraeDecisionStatus, IraeDoseDecision
@@ -120,7 +121,9 @@ def _rule(ae: AdverseEvent, others: list[AdverseEvent], *, last_dose: datetime.d
             steroid_taper_failed=taper_failed,
         )  # fmt: skip
     except IraeRuleError as error:
-        raise ValidationError(f"AE {ae.number} ({ae.term}): {error}") from error
+        raise ValidationError(
+            _("AE %(number)s (%(term)s): %(error)s") % {"number": ae.number, "term": ae.term, "error": error}
+        ) from error
 
 
 def _category_of(code: str) -> str:
@@ -200,8 +203,10 @@ def irae_dose_rules_apply(*, participant: Participant, user: AbstractBaseUser | 
                                     why=f"AE {ae.number} is no longer recorded as immune-related"))  # fmt: skip
             continue
         if active is not None and _category_of(active.rule_code) != ae.irae_category:
+            # Stored with the decision: the protocol's English name of the category, whatever the user's language.
+            category = IRAE_ROWS[ae.irae_category].label if ae.irae_category in IRAE_ROWS else ae.irae_category
             changed.append(_end(active, user=user, ae=ae, on=today,
-                                why=f"AE {ae.number} re-categorised as {ae.get_irae_category_display()}"))  # fmt: skip
+                                why=f"AE {ae.number} re-categorised as {category}"))  # fmt: skip
             active = None
 
         if active is not None and active.effective_action == IraeAction.DISCONTINUE:
@@ -268,12 +273,16 @@ def irae_dose_decide(
     "continue" (so the record of the investigator's choice stays in force for this AE at this grade).
     """
     if not user.has_perm("toxicity.decide_irae_dose"):
-        raise ValidationError("Only an investigator can confirm or override an irAE dose decision.")
+        raise ValidationError(_("Only an investigator can confirm or override an irAE dose decision."))
     decision = IraeDoseDecision.objects.select_for_update().select_related("adverse_event__term").get(pk=decision.pk)
     if decision.decision != IraeDecisionStatus.PENDING:
-        raise ValidationError(f"This decision was already decided ({decision.get_decision_display().lower()}).")
+        raise ValidationError(
+            _("This decision was already decided (%(decision)s).") % {"decision": decision.get_decision_display().lower()}
+        )
     if not decision.active:
-        raise ValidationError(f"This decision is no longer in force ({decision.end_reason}): nothing to decide.")
+        raise ValidationError(
+            _("This decision is no longer in force (%(reason)s): nothing to decide.") % {"reason": decision.end_reason}
+        )
     reason = (reason or "").strip()
     if confirm:
         decision.decision = IraeDecisionStatus.CONFIRMED
@@ -284,11 +293,11 @@ def irae_dose_decide(
     else:
         errors = {}
         if action not in IraeAction.values:
-            errors["action"] = "Choose the action to take instead."
+            errors["action"] = _("Choose the action to take instead.")
         elif action == decision.recommended_action:
-            errors["action"] = "That is the rule's action: confirm it instead of overriding it."
+            errors["action"] = _("That is the rule's action: confirm it instead of overriding it.")
         if not reason:
-            errors["reason"] = "Give the reason for overriding the protocol's action."
+            errors["reason"] = _("Give the reason for overriding the protocol's action.")
         if errors:
             raise ValidationError(errors)
         decision.decision = IraeDecisionStatus.OVERRIDDEN

@@ -35,12 +35,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.services import REASON_REQUIRED_MESSAGE, clinical_record_save, stale_record_error
 from enrollment.models import Participant, ParticipantStatus
 from enrollment.services.screening import consent_withdrawn
 from trialsite.protocol.labs import ANALYTE_BY_CODE, ANALYTES
 
+from ..labels import analyte_label
 from ..models import AeProposal, LabPanel, LabResult
 from ..rules.ctcae import LabGradingError, lab_criteria
 from ..rules.ctcae_lab_criteria import Ref
@@ -56,7 +58,6 @@ ENDED_STATUSES = (ParticipantStatus.OFF_STUDY, ParticipantStatus.DIED)
 # LabResult.value / lln / uln: max_digits=10, decimal_places=3.
 _DECIMAL_PLACES = 3
 _INTEGER_DIGITS = 7
-_TOO_LONG = "Use at most 7 digits before the decimal point and 3 after it."
 
 
 def value_field(code: str) -> str:
@@ -77,27 +78,26 @@ def uln_field(code: str) -> str:
 def lab_recording_closed_reason(participant: Participant) -> str | None:
     """Why no lab results can be entered for ``participant``, or None when they can."""
     if consent_withdrawn(participant):
-        return "Consent was withdrawn: no lab results can be entered for this participant."
+        return _("Consent was withdrawn: no lab results can be entered for this participant.")
     if participant.status not in OPEN_STATUSES + ENDED_STATUSES:
-        return (
+        return _(
             "Lab panels can be recorded only for enrolled participants (enrolled, on treatment, follow-up); "
-            f"this one is {participant.get_status_display().lower()}."
-        )
+            "this one is %(status)s."
+        ) % {"status": participant.get_status_display().lower()}
     return None
 
 
 def collected_on_errors(participant: Participant, collected_on: datetime.date | None) -> dict[str, str]:
     """The collection date must not be in the future, nor after the participant left the study."""
     if collected_on is None:
-        return {"collected_on": "Give the date the sample was collected."}
+        return {"collected_on": _("Give the date the sample was collected.")}
     if collected_on > timezone.localdate():
-        return {"collected_on": f"{collected_on:%Y-%m-%d} is in the future."}
+        return {"collected_on": _("%(date)s is in the future.") % {"date": f"{collected_on:%Y-%m-%d}"}}
     if participant.status in ENDED_STATUSES and collected_on > participant.status_date:
         return {
-            "collected_on": (
-                f"The participant is {participant.get_status_display().lower()} since "
-                f"{participant.status_date:%Y-%m-%d}: a sample collected after that is not trial data."
-            )
+            "collected_on": _(
+                "The participant is %(status)s since %(date)s: a sample collected after that is not trial data."
+            ) % {"status": participant.get_status_display().lower(), "date": f"{participant.status_date:%Y-%m-%d}"}
         }
     return {}
 
@@ -119,14 +119,14 @@ def _check_number(name: str, amount: object, errors: dict[str, str], *, label: s
     try:
         number = amount if isinstance(amount, Decimal) else Decimal(str(amount))
     except (InvalidOperation, ValueError):
-        errors[name] = f"{label}: enter a number."
+        errors[name] = _("%(label)s: enter a number.") % {"label": label}
         return None
     if isinstance(amount, bool) or not number.is_finite():
-        errors[name] = f"{label}: enter a finite number."
+        errors[name] = _("%(label)s: enter a finite number.") % {"label": label}
     elif number < 0:
-        errors[name] = f"{label} cannot be negative."
+        errors[name] = _("%(label)s cannot be negative.") % {"label": label}
     elif number >= 10**_INTEGER_DIGITS or number != number.quantize(Decimal(1).scaleb(-_DECIMAL_PLACES)):
-        errors[name] = f"{label}: {_TOO_LONG}"
+        errors[name] = _("%(label)s: Use at most 7 digits before the decimal point and 3 after it.") % {"label": label}
     else:
         return number
     return None
@@ -139,20 +139,21 @@ def lab_values_errors(values: LabValues) -> dict[str, str]:
     errors: dict[str, str] = {}
     unknown = sorted(code for code in values if code not in ANALYTE_BY_CODE)
     if unknown:
-        errors[NON_FIELD_ERRORS] = f"Unknown analyte(s): {', '.join(unknown)}."
+        errors[NON_FIELD_ERRORS] = _("Unknown analyte(s): %(codes)s.") % {"codes": ", ".join(unknown)}
     if not any(entry[0] is not None for code, entry in values.items() if code in ANALYTE_BY_CODE):
-        errors.setdefault(NON_FIELD_ERRORS, "Enter at least one value.")
+        errors.setdefault(NON_FIELD_ERRORS, _("Enter at least one value."))
     for analyte in ANALYTES:
         if analyte.code not in values:
             continue
         raw_value, raw_lln, raw_uln = values[analyte.code]
         if raw_value is None:
             continue  # not measured: its range is neither checked nor saved
-        value = _check_number(value_field(analyte.code), raw_value, errors, label=f"{analyte.label} value")
-        lln = _check_number(lln_field(analyte.code), raw_lln, errors, label="LLN")
-        uln = _check_number(uln_field(analyte.code), raw_uln, errors, label="ULN")
+        value = _check_number(value_field(analyte.code), raw_value, errors,
+                              label=_("%(analyte)s value") % {"analyte": analyte_label(analyte)})  # fmt: skip
+        lln = _check_number(lln_field(analyte.code), raw_lln, errors, label=_("LLN"))
+        uln = _check_number(uln_field(analyte.code), raw_uln, errors, label=_("ULN"))
         if lln is not None and uln is not None and lln >= uln:
-            errors[uln_field(analyte.code)] = f"The ULN must be above the LLN ({lln.normalize():f})."
+            errors[uln_field(analyte.code)] = _("The ULN must be above the LLN (%(lln)s).") % {"lln": f"{lln.normalize():f}"}
             continue
         if value is None or any(name in errors for name in _fields(analyte.code)):
             continue
@@ -163,10 +164,14 @@ def lab_values_errors(values: LabValues) -> dict[str, str]:
                 if ref not in needed or field(analyte.code) in errors:
                     continue
                 if given is None:
-                    errors[field(analyte.code)] = f"{term} cannot be graded without the lab's {name}."
+                    errors[field(analyte.code)] = _("%(term)s cannot be graded without the lab's %(reference)s.") % {
+                        "term": term, "reference": name,
+                    }
                     missing = True
                 elif given == 0:
-                    errors[field(analyte.code)] = f"The {name} must be above 0 to grade {term}."
+                    errors[field(analyte.code)] = _("The %(reference)s must be above 0 to grade %(term)s.") % {
+                        "reference": name, "term": term,
+                    }
                     missing = True
         if missing:
             continue
@@ -285,7 +290,7 @@ def lab_panel_update(
     entered = _entered(values)
     for code, result in stored.items():
         if code not in entered and result.ae_proposal == AeProposal.CONFIRMED:
-            errors[value_field(code)] = (
+            errors[value_field(code)] = _(
                 "This value is recorded as an adverse event and cannot be removed; correct it instead."
             )
     if not reason:
@@ -332,11 +337,11 @@ def lab_result_dismiss(*, result: LabResult, user: AbstractBaseUser, reason: str
     reason = (reason or "").strip()
     if locked.ae_proposal != AeProposal.PROPOSED:
         raise ValidationError(
-            f"Only a proposed adverse event can be dismissed; this value is "
-            f"{locked.get_ae_proposal_display().lower()}."
+            _("Only a proposed adverse event can be dismissed; this value is %(state)s.")
+            % {"state": locked.get_ae_proposal_display().lower()}
         )
     if not reason:
-        raise ValidationError({"reason": "Give the reason for dismissing the proposed adverse event."})
+        raise ValidationError({"reason": _("Give the reason for dismissing the proposed adverse event.")})
     locked.ae_proposal = AeProposal.DISMISSED
     locked.dismiss_reason = reason
     clinical_record_save(

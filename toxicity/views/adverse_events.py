@@ -9,6 +9,8 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.exceptions import StaleRecordError
 from core.forms import add_service_errors
@@ -72,7 +74,7 @@ def _prefill_from(result: LabResult) -> tuple[dict, CtcaeTerm | None]:
     return initial, term
 
 
-_NOT_PROPOSED = "That lab result is not awaiting confirmation as an adverse event; nothing is linked to it."
+_NOT_PROPOSED = gettext_lazy("That lab result is not awaiting confirmation as an adverse event; nothing is linked to it.")
 
 
 @permission_required("toxicity.add_adverseevent", raise_exception=True)
@@ -98,10 +100,10 @@ def ae_create(request, pk):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, f"Adverse event {adverse_event.number} recorded.")
+                messages.success(request, _("Adverse event %(number)s recorded.") % {"number": adverse_event.number})
                 return _detail_redirect(adverse_event)
     return _form_page(
-        request, participant, form, title="Record an adverse event", submit="Save adverse event",
+        request, participant, form, title=_("Record an adverse event"), submit=_("Save adverse event"),
         lab_result=lab_result if proposed else None, closed_reason=services.ae_recording_closed_reason(participant),
     )  # fmt: skip
 
@@ -136,13 +138,13 @@ def ae_update(request, pk, ae_pk):
         except (ValidationError, StaleRecordError) as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Adverse event {adverse_event.number} saved.")
+            messages.success(request, _("Adverse event %(number)s saved.") % {"number": adverse_event.number})
             return _detail_redirect(adverse_event)
     signed = selectors.valid_signature(adverse_event) is not None
     return _form_page(
-        request, participant, form, title=f"Correct adverse event {adverse_event.number}", submit="Save changes",
-        adverse_event=adverse_event,
-        closed_reason="This AE is signed: saving a change voids the investigator's signature." if signed else None,
+        request, participant, form, title=_("Correct adverse event %(number)s") % {"number": adverse_event.number},
+        submit=_("Save changes"), adverse_event=adverse_event,
+        closed_reason=_("This AE is signed: saving a change voids the investigator's signature.") if signed else None,
     )  # fmt: skip
 
 
@@ -159,12 +161,12 @@ def ae_sign(request, pk, ae_pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Adverse event {adverse_event.number} signed.")
+            messages.success(request, _("Adverse event %(number)s signed.") % {"number": adverse_event.number})
             return _detail_redirect(adverse_event)
     detail = selectors.adverse_event_detail(adverse_event, now=timezone.now())
     return render(request, "toxicity/ae_sign.html", {
         "participant": participant, "ae": adverse_event, "detail": detail, "form": form,
-        "meaning": AdverseEventSignature.MEANING, "already_signed": detail.row.signature,
+        "meaning": _(AdverseEventSignature.MEANING), "already_signed": detail.row.signature,
     })
 
 
@@ -186,7 +188,7 @@ def ae_sae_sent(request, pk, ae_pk):
         except (ValidationError, StaleRecordError) as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"SAE report of adverse event {adverse_event.number} marked sent.")
+            messages.success(request, _("SAE report of adverse event %(number)s marked sent.") % {"number": adverse_event.number})
             return _detail_redirect(adverse_event)
     return render(request, "toxicity/ae_sae_sent.html", {
         "participant": participant, "ae": adverse_event, "form": form,

@@ -9,14 +9,16 @@ from django.contrib.auth.decorators import permission_required
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import Participant
 
 from ..forms.dashboard import DashboardFilterForm
 from ..selectors import dashboard as selectors
 
-INVALID_FILTERS_MESSAGE = "The filters were not applied: correct the fields marked below. Showing all adverse events."
+INVALID_FILTERS_MESSAGE = _("The filters were not applied: correct the fields marked below. Showing all adverse events.")
 
 
 def _filter_form(request) -> DashboardFilterForm:
@@ -57,7 +59,12 @@ def dashboard_csv(request, table):
     if form.is_bound and not form.is_valid():
         # Show the errors on the page rather than download numbers that ignore the filters.
         return redirect(f"{reverse('toxicity:dashboard')}?{request.GET.urlencode()}")
-    rows = selectors.csv_rows(table, filters=form.filters(), now=timezone.now(), user=request.user)
+    # A CSV is data for the statisticians: English whatever the user's language.
+    with translation.override("en"):
+        rows = [
+            [str(cell) if isinstance(cell, Promise) else cell for cell in row]
+            for row in selectors.csv_rows(table, filters=form.filters(), now=timezone.now(), user=request.user)
+        ]
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().strftime("%Y%m%d")

@@ -1,10 +1,16 @@
 """CSV downloads of the safety list pages: a participant's lab results, adverse events and irAE
 dose decisions, and the study-wide adverse events proposed from lab values. Each streams what its
-page shows, pseudonymised (study number, never initials), ISO dates, units in the column names."""
+page shows, pseudonymised (study number, never initials), ISO dates, units in the column names.
+
+The contents are data for the statisticians: every row is built in English (``_in_english``),
+whatever the language of the user who downloads it."""
+
+from collections.abc import Iterable, Iterator
 
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 
 from core.csv_stream import CHUNK_SIZE, csv_response
 from enrollment.models import Participant
@@ -36,6 +42,20 @@ def _user(user) -> str:
     return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
+def _in_english(rows: Iterable[list]) -> Iterator[list]:
+    """``rows`` produced (queries, labels, choice texts) with English active, one row at a time so
+    the download still streams; the user's language is back between rows."""
+    iterator = iter(rows)
+    while True:
+        with translation.override("en"):
+            try:
+                row = next(iterator)
+            except StopIteration:
+                return
+            row = [str(cell) if isinstance(cell, Promise) else cell for cell in row]
+        yield row
+
+
 LAB_COLUMNS = [
     "study_number", "collected_on", "laboratory", "section", "analyte", "value", "unit", "lln", "uln",
     "ctcae_term", "ctcae_grade", "adverse_event",
@@ -61,7 +81,7 @@ def lab_list_csv(request, pk):
                 result.lln, result.uln, result.ctcae_term, result.grade, result.get_ae_proposal_display(),
             ]  # fmt: skip
 
-    return csv_response(f"lab_results_{_number(participant)}_{_stamp()}.csv", LAB_COLUMNS, rows())
+    return csv_response(f"lab_results_{_number(participant)}_{_stamp()}.csv", LAB_COLUMNS, _in_english(rows()))
 
 
 PROPOSAL_COLUMNS = ["study_number", "collected_on", "analyte", "value", "unit", "ctcae_grade", "ctcae_term"]
@@ -69,17 +89,15 @@ PROPOSAL_COLUMNS = ["study_number", "collected_on", "analyte", "value", "unit", 
 
 @permission_required("toxicity.view_labresult", raise_exception=True)
 def lab_proposals_csv(request):
-    proposals = lab_selectors.pending_proposals(user=request.user)
-
     def rows():
-        for row in proposals:
+        for row in lab_selectors.pending_proposals(user=request.user):
             result = row.result
             yield [
                 _number(row.participant), _iso(result.panel.collected_on), row.analyte.label, result.value,
                 result.unit, result.grade, result.ctcae_term,
             ]  # fmt: skip
 
-    return csv_response(f"lab_ae_proposals_{_stamp()}.csv", PROPOSAL_COLUMNS, rows())
+    return csv_response(f"lab_ae_proposals_{_stamp()}.csv", PROPOSAL_COLUMNS, _in_english(rows()))
 
 
 AE_COLUMNS = [
@@ -91,10 +109,10 @@ AE_COLUMNS = [
 @permission_required("toxicity.view_adverseevent", raise_exception=True)
 def ae_list_csv(request, pk):
     participant = get_object_or_404(Participant, pk=pk)
-    found = ae_selectors.adverse_event_rows(participant, now=timezone.now())
+    now = timezone.now()
 
     def rows():
-        for row in found:
+        for row in ae_selectors.adverse_event_rows(participant, now=now):
             event = row.adverse_event
             yield [
                 _number(participant), event.number, event.term.term, event.term.soc, event.grade, event.current_grade,
@@ -104,7 +122,7 @@ def ae_list_csv(request, pk):
                 row.signature.signer_name if row.signature else "", _when(row.signature.signed_at if row.signature else None),
             ]  # fmt: skip
 
-    return csv_response(f"adverse_events_{_number(participant)}_{_stamp()}.csv", AE_COLUMNS, rows())
+    return csv_response(f"adverse_events_{_number(participant)}_{_stamp()}.csv", AE_COLUMNS, _in_english(rows()))
 
 
 IRAE_COLUMNS = [
@@ -117,10 +135,9 @@ IRAE_COLUMNS = [
 @permission_required("toxicity.view_iraedosedecision", raise_exception=True)
 def irae_decisions_csv(request, pk):
     participant = get_object_or_404(Participant, pk=pk)
-    decisions = irae_selectors.participant_irae_decisions(participant)
 
     def rows():
-        for row in decisions:
+        for row in irae_selectors.participant_irae_decisions(participant):
             decision = row.decision
             yield [
                 _number(participant), _iso(decision.assessed_on), decision.adverse_event.number,
@@ -130,4 +147,4 @@ def irae_decisions_csv(request, pk):
                 "yes" if decision.active else "no", _iso(decision.ended_on), decision.end_reason,
             ]  # fmt: skip
 
-    return csv_response(f"irae_decisions_{_number(participant)}_{_stamp()}.csv", IRAE_COLUMNS, rows())
+    return csv_response(f"irae_decisions_{_number(participant)}_{_stamp()}.csv", IRAE_COLUMNS, _in_english(rows()))

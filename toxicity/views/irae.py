@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from core.exceptions import StaleRecordError
 from core.forms import add_service_errors
@@ -44,7 +45,7 @@ def irae_decide(request, pk, decision_pk):
             add_service_errors(form, error)
         else:
             decision.refresh_from_db()
-            messages.success(request, f"Decision recorded: {decision.label}.")
+            messages.success(request, _("Decision recorded: %(decision)s.") % {"decision": decision.label})
             return redirect("dosing:treatment_calendar", pk=participant.pk)
     return render(request, "toxicity/irae_decide.html", {
         "participant": participant, "form": form, "decision": decision, "ae": decision.adverse_event,

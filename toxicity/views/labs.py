@@ -11,6 +11,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from core.exceptions import StaleRecordError
@@ -81,9 +82,11 @@ def lab_create(request, pk):
             add_service_errors(form, error)
         else:
             proposed = panel.results.filter(ae_proposal=AeProposal.PROPOSED).count()
-            text = "Lab panel saved and graded."
             if proposed:
-                text += f" {proposed} value(s) of grade 1 or more propose an adverse event: record or dismiss each."
+                text = _("Lab panel saved and graded. %(count)s value(s) of grade 1 or more propose an adverse event: "
+                         "record or dismiss each.") % {"count": proposed}  # fmt: skip
+            else:
+                text = _("Lab panel saved and graded.")
             messages.success(request, text)
             return redirect("toxicity:lab_detail", pk=participant.pk, panel_pk=panel.pk)
     return _form_page(request, participant, form, closed_reason=closed_reason)
@@ -128,7 +131,7 @@ def lab_update(request, pk, panel_pk):
         except (ValidationError, StaleRecordError) as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Lab panel corrected and re-graded.")
+            messages.success(request, _("Lab panel corrected and re-graded."))
             return redirect("toxicity:lab_detail", pk=participant.pk, panel_pk=panel.pk)
     return _form_page(request, participant, form, panel=panel, closed_reason=closed_reason)
 
@@ -161,7 +164,9 @@ def lab_result_dismiss(request, pk, result_pk):
         except (ValidationError, StaleRecordError) as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Proposed adverse event dismissed: {result.get_analyte_display()}.")
+            messages.success(request, _("Proposed adverse event dismissed: %(analyte)s.") % {
+                "analyte": result.get_analyte_display(),
+            })
             return redirect("toxicity:lab_detail", pk=participant.pk, panel_pk=result.panel_id)
     return render(request, "toxicity/lab_dismiss.html", {
         "participant": participant,
@@ -169,6 +174,7 @@ def lab_result_dismiss(request, pk, result_pk):
         "panel": result.panel,
         "form": form,
         "badge": lab_selectors.grade_badge(result.grade, basis=result.grade_basis),
+        "basis": lab_selectors.shown_basis(ANALYTE_BY_CODE.get(result.analyte), result.grade, result.grade_basis),
         "proposed": result.ae_proposal == AeProposal.PROPOSED,
         "closed_reason": lab_services.lab_recording_closed_reason(participant),
     })
@@ -192,12 +198,15 @@ def _decimal_param(params, name: str, *, required: bool = False) -> Decimal | No
     raw = (params.get(name) or "").strip()
     if not raw:
         if required:
-            raise _BadInput(name, f"Give the {name}.")
+            raise _BadInput(name, _("Give the value.") if name == "value" else _("Give the %(name)s.") % {"name": name})
         return None
     try:
         return Decimal(raw)
     except InvalidOperation:
-        raise _BadInput(name, f"The {name.upper() if name in ('lln', 'uln') else name} must be a number.") from None
+        message = _("The value must be a number.") if name == "value" else (
+            _("The %(name)s must be a number.") % {"name": name.upper() if name in ("lln", "uln") else name}
+        )  # fmt: skip
+        raise _BadInput(name, message) from None
 
 
 def _int_param(params, name: str) -> int | None:
@@ -205,7 +214,7 @@ def _int_param(params, name: str) -> int | None:
     if not raw:
         return None
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
-        raise _BadInput(name, f"{name} must be a whole number.")
+        raise _BadInput(name, _("%(name)s must be a whole number.") % {"name": name})
     return int(raw)
 
 
@@ -224,7 +233,7 @@ def lab_grade(request):
     try:
         analyte = ANALYTE_BY_CODE.get((params.get("analyte") or "").strip())
         if analyte is None:
-            raise _BadInput("analyte", "Unknown analyte.")
+            raise _BadInput("analyte", _("Unknown analyte."))
         value = _decimal_param(params, "value", required=True)
         lln = _decimal_param(params, "lln")
         uln = _decimal_param(params, "uln")
@@ -237,14 +246,14 @@ def lab_grade(request):
         if participant_pk is not None and analyte.graded:
             participant = Participant.objects.filter(pk=participant_pk).first()
             if participant is None:
-                raise _BadInput("participant", "No such participant.")
+                raise _BadInput("participant", _("No such participant."))
             raw_date = (params.get("collected_on") or "").strip()
             try:
                 collected_on = parse_date(raw_date) if raw_date else timezone.localdate()
             except ValueError:
                 collected_on = None
             if collected_on is None:
-                raise _BadInput("collected_on", "The date collected must be a date (YYYY-MM-DD).")
+                raise _BadInput("collected_on", _("The date collected must be a date (YYYY-MM-DD)."))
             baseline = lab_selectors.lab_baseline(
                 participant, analyte.code, collected_on=collected_on, exclude_panel_id=_int_param(params, "panel")
             )
@@ -260,7 +269,7 @@ def lab_grade(request):
         "grade": found.grade,
         "term": found.term,
         "band": found.band_text,
-        "basis": found.basis,
+        "basis": lab_selectors.shown_basis(analyte, found.grade, found.basis),
         "baseline": None if baseline is None else f"{baseline.normalize():f}",
         "label": found.label(analyte),
         "css": badge.css,

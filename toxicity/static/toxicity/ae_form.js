@@ -11,6 +11,12 @@
 (function () {
   "use strict";
 
+  // Texts come from the JavaScript catalog (/jsi18n/, loaded by base.html); without it, English.
+  var gettext = typeof window.gettext === "function" ? window.gettext : function (text) { return text; };
+  var interpolate = typeof window.interpolate === "function" ? window.interpolate : function (format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (match, name) { return String(values[name]); });
+  };
+
   var form = document.getElementById("ae-form");
   if (!form) { return; }
   var select = form.querySelector("#id_term");
@@ -30,7 +36,7 @@
   input.id = "id_term_search";
   input.className = "form-control" + (select.classList.contains("is-invalid") ? " is-invalid" : "");
   input.autocomplete = "off";
-  input.placeholder = "Type a term, system organ class or MedDRA code";
+  input.placeholder = gettext("Type a term, system organ class or MedDRA code");
   input.setAttribute("role", "combobox");
   input.setAttribute("aria-autocomplete", "list");
   input.setAttribute("aria-expanded", "false");
@@ -44,7 +50,7 @@
   list.style.zIndex = "1000";
   list.style.maxHeight = "20rem";
   list.setAttribute("role", "listbox");
-  list.setAttribute("aria-label", "CTCAE terms found");
+  list.setAttribute("aria-label", gettext("CTCAE terms found"));
   list.hidden = true;
   var status = document.createElement("div");
   status.className = "visually-hidden";
@@ -114,7 +120,9 @@
     var open = results.length > 0;
     list.hidden = !open;
     input.setAttribute("aria-expanded", open ? "true" : "false");
-    status.textContent = results.length ? results.length + " terms found" : "No term found";
+    status.textContent = results.length
+      ? interpolate(gettext("%(count)s terms found"), { count: results.length }, true)
+      : gettext("No term found");
     active = -1;
   }
 
@@ -128,7 +136,7 @@
     })
       .then(function (response) { return response.ok ? response.json() : { results: [] }; })
       .then(function (data) { results = data.results || []; render(); })
-      .catch(function (error) { if (error.name !== "AbortError") { status.textContent = "The search failed."; } });
+      .catch(function (error) { if (error.name !== "AbortError") { status.textContent = gettext("The search failed."); } });
   }
 
   function choose(index) {
@@ -141,7 +149,8 @@
     close();
     drawGrades(term.grades);
     suggestIrae(term.irae_category);
-    status.textContent = term.term + " chosen; " + term.grades.length + " grades";
+    status.textContent = interpolate(gettext("%(term)s chosen; %(count)s grades"),
+      { term: term.term, count: term.grades.length }, true);
   }
 
   input.addEventListener("input", function () {
@@ -204,7 +213,7 @@
     }
     if (currentSelect) {
       var current = currentSelect.value;
-      var options = [{ value: "", text: "—" }, { value: "0", text: "Grade 0 (back to normal)" }];
+      var options = [{ value: "", text: "—" }, { value: "0", text: gettext("Grade 0 (back to normal)") }];
       grades.forEach(function (grade) { options.push({ value: String(grade.grade), text: grade.short }); });
       currentSelect.textContent = "";
       options.forEach(function (item) {

@@ -3,6 +3,12 @@
 (function () {
   "use strict";
 
+  // Texts come from the JavaScript catalog (/jsi18n/, loaded by base.html); without it, English.
+  const gettext = typeof window.gettext === "function" ? window.gettext : function (text) { return text; };
+  const interpolate = typeof window.interpolate === "function" ? window.interpolate : function (format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (match, name) { return String(values[name]); });
+  };
+
   function readJson(id) {
     const element = document.getElementById(id);
     return element ? JSON.parse(element.textContent) : null;
@@ -57,7 +63,7 @@
         },
         plugins: {
           legend: { display: false },
-          tooltip: { callbacks: { label: (item) => `${item.raw} days` } },
+          tooltip: { callbacks: { label: (item) => interpolate(gettext("%(count)s days"), { count: item.raw }, true) } },
         },
       },
     });

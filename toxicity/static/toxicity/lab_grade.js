@@ -3,6 +3,11 @@
 // "Grade 3 — ALT >5.0 - 20.0 x ULN". Without JavaScript the grades appear after saving.
 (function () {
   "use strict";
+  // Texts come from the JavaScript catalog (/jsi18n/, loaded by base.html); without it, English.
+  const gettext = typeof window.gettext === "function" ? window.gettext : function (text) { return text; };
+  const interpolate = typeof window.interpolate === "function" ? window.interpolate : function (format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (match, name) { return String(values[name]); });
+  };
   const form = document.getElementById("lab-panel-form");
   if (!form) { return; }
   const url = form.dataset.gradeUrl;
@@ -43,7 +48,8 @@
         if (answer.ok) {
           show(row, answer.body.label, answer.body.css, answer.body.basis);
         } else {
-          show(row, "Cannot grade: " + (answer.body.error || "check the value"), "text-bg-light border", "");
+          const reason = answer.body.error || gettext("check the value");
+          show(row, interpolate(gettext("Cannot grade: %(reason)s"), { reason: reason }, true), "text-bg-light border", "");
         }
       })
       .catch(function () { /* offline or session ended: the grade is shown after saving */ });
