@@ -13,12 +13,23 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from core.sites import site_access
 from enrollment.models import Participant
 
 from ..forms.dashboard import DashboardFilterForm
 from ..selectors import dashboard as selectors
 
 INVALID_FILTERS_MESSAGE = _("The filters were not applied: correct the fields marked below. Showing all adverse events.")
+
+
+SENT_SAES_SHOWN = 20
+
+
+def _sae_lists(saes) -> dict:
+    open_rows = [row for row in saes if row.is_open]
+    sent = [row for row in saes if not row.is_open]
+    shown = open_rows + sent[:SENT_SAES_SHOWN]
+    return {"saes_shown": shown, "saes_not_shown": len(saes) - len(shown)}
 
 
 def _filter_form(request) -> DashboardFilterForm:
@@ -40,6 +51,11 @@ def dashboard(request):
         "filters": filters,
         "definition": selectors.SAFETY_POPULATION_DEFINITION,
         "csv_query": query,
+        # The tables below the SAE clocks are rendered once per data version and this key (studycache).
+        "cache_scope": repr((filters, site_access(request.user))),
+        # Every SAE whose report is still to send, then the most recently due of those sent; the
+        # rest are in the CSV (a study with hundreds of SAEs keeps the page short).
+        **_sae_lists(data.saes),
         "grades": (1, 2, 3, 4, 5),
     })
 
