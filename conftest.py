@@ -93,3 +93,14 @@ def _fresh_study_cache():
     study_cache.clear()
     yield
     study_cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts and ends in the default language: a test-client request in Chinese leaves
+    Chinese active in the test's thread (LocaleMiddleware activates it and nothing resets it)."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
