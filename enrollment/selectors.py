@@ -6,6 +6,8 @@ from typing import NamedTuple
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 from core.sites import restrict_to_user_sites, visible_participants
 from trialsite.protocol.visits import CONSENT, DEMOGRAPHICS, FORM_LABELS, TUMOUR_ASSESSMENT
@@ -70,30 +72,43 @@ def eligibility_panel_lines(participant: Participant) -> list[str]:
     lines = []
     consent = participant.consents.order_by("-consent_date", "-id").first()
     if consent is not None:
-        line = f"Consent {consent.icf_version} on {consent.consent_date:%Y-%m-%d}"
+        values = {
+            "version": consent.icf_version,
+            "date": f"{consent.consent_date:%Y-%m-%d}",
+            "withdrawn": f"{consent.withdrawn_on:%Y-%m-%d}" if consent.withdrawn_on else "",
+            "reason": consent.withdrawal_reason,
+        }
         if consent.withdrawn_on:
-            line += f" — withdrawn on {consent.withdrawn_on:%Y-%m-%d}: {consent.withdrawal_reason}"
-        lines.append(line)
+            lines.append(_("Consent %(version)s on %(date)s — withdrawn on %(withdrawn)s: %(reason)s") % values)
+        else:
+            lines.append(_("Consent %(version)s on %(date)s") % values)
     if screening is None:
         return lines
     if participant.study_number:
         lines.append(
-            f"Enrolled {participant.enrolment_date:%Y-%m-%d}; planned treatment start "
-            f"{participant.planned_treatment_start:%Y-%m-%d}"
+            _("Enrolled %(enrolled)s; planned treatment start %(start)s")
+            % {
+                "enrolled": f"{participant.enrolment_date:%Y-%m-%d}",
+                "start": f"{participant.planned_treatment_start:%Y-%m-%d}",
+            }
         )
     result = screening_evaluation(screening, participant)
     if result.eligible is True:
-        lines.append("Eligible: all 27 criteria pass")
+        lines.append(_("Eligible: all 27 criteria pass"))
     elif result.eligible is False:
-        lines.append("Not eligible: " + ", ".join(result.failed))
+        separator = pgettext("separator between the items of a list", ", ")
+        lines.append(_("Not eligible: %(criteria)s") % {"criteria": separator.join(result.failed)})
     else:
-        lines.append(f"Screening incomplete: {len(result.missing)} criteria still need data")
+        lines.append(_("Screening incomplete: %(count)s criteria still need data") % {"count": len(result.missing)})
     signature = participant.eligibility_signatures.order_by("-signed_at").first()
     if signature is not None:
-        state = "" if valid_signature(participant, screening) else " (screening changed since: sign again)"
-        lines.append(f"Signed by {signature.signer_name} at {signature.signed_at:%Y-%m-%d %H:%M}{state}")
+        values = {"name": signature.signer_name, "time": f"{signature.signed_at:%Y-%m-%d %H:%M}"}
+        if valid_signature(participant, screening):
+            lines.append(_("Signed by %(name)s at %(time)s") % values)
+        else:
+            lines.append(_("Signed by %(name)s at %(time)s (screening changed since: sign again)") % values)
     elif active_consent(participant) and result.eligible:
-        lines.append("Awaiting the investigator's signature")
+        lines.append(_("Awaiting the investigator's signature"))
     return lines
 
 
@@ -108,27 +123,35 @@ def participant_panels(participant: Participant) -> list[Panel]:
     return [
         Panel(
             "eligibility",
-            "Eligibility",
+            _("Eligibility"),
             eligibility_panel_lines(participant),
-            "No eligibility assessment recorded yet.",
+            _("No eligibility assessment recorded yet."),
         ),
         Panel(
             "treatment",
-            "Treatment",
+            _("Treatment"),
             treatment_panel_lines(participant, today=timezone.localdate()),
-            "Not enrolled: the treatment calendar starts at enrolment.",
+            _("Not enrolled: the treatment calendar starts at enrolment."),
         ),
         Panel(
-            "visits", "Visits", visit_panel_lines(participant, today=timezone.localdate()), "No visits recorded yet."
+            "visits",
+            _("Visits"),
+            visit_panel_lines(participant, today=timezone.localdate()),
+            _("No visits recorded yet."),
         ),
         Panel(
             "adverse_events",
-            "Adverse events",
+            _("Adverse events"),
             safety_panel_lines(participant, now=timezone.now()),
-            "No adverse events recorded yet.",
+            _("No adverse events recorded yet."),
         ),
-        Panel("response", "Tumour response", response_panel_lines(participant), "No tumour assessments recorded yet."),
-        Panel("queries", "Queries", query_panel_lines(participant.pk, now=timezone.now()), "No data queries."),
+        Panel(
+            "response",
+            _("Tumour response"),
+            response_panel_lines(participant),
+            _("No tumour assessments recorded yet."),
+        ),
+        Panel("queries", _("Queries"), query_panel_lines(participant.pk, now=timezone.now()), _("No data queries.")),
     ]
 
 
@@ -326,13 +349,17 @@ class MissingFormRow:
 
 
 _STATUS_LABELS = {
-    "upcoming": "Upcoming",
-    "due": "Due (window open)",
-    "overdue": "Overdue",
-    "done": "Done",
-    "missed": "Missed",
+    "upcoming": pgettext_lazy("visit status", "Upcoming"),
+    "due": pgettext_lazy("visit status", "Due (window open)"),
+    "overdue": pgettext_lazy("visit status", "Overdue"),
+    "done": pgettext_lazy("visit outcome", "Done"),
+    "missed": pgettext_lazy("visit outcome", "Missed"),
 }
-_FORM_STATUS_LABELS = {"entered": "Entered", "missing": "Missing", "not_done": "Not done"}
+_FORM_STATUS_LABELS = {
+    "entered": pgettext_lazy("form state", "Entered"),
+    "missing": pgettext_lazy("form state", "Missing"),
+    "not_done": pgettext_lazy("form state", "Not done"),
+}
 
 
 class _FormSources:
@@ -378,17 +405,17 @@ class _FormSources:
         for collected_on, form, _panel_id in self.labs.get(participant.pk, ()):
             in_window = scheduled.window_start <= collected_on <= scheduled.window_end or collected_on == visit_date
             if form in expected and in_window and form not in found:
-                found[form] = f"lab panel collected {collected_on:%Y-%m-%d}"
+                found[form] = _("lab panel collected %(date)s") % {"date": f"{collected_on:%Y-%m-%d}"}
         if TUMOUR_ASSESSMENT in expected:
             for assessment_date, visit_code in self.assessments.get(participant.pk, ()):
                 in_window = scheduled.window_start <= assessment_date <= scheduled.window_end
                 if in_window or assessment_date == visit_date or visit_code == scheduled.code:
-                    found[TUMOUR_ASSESSMENT] = f"tumour assessment of {assessment_date:%Y-%m-%d}"
+                    found[TUMOUR_ASSESSMENT] = _("tumour assessment of %(date)s") % {"date": f"{assessment_date:%Y-%m-%d}"}
                     break
         if CONSENT in expected and participant.pk in self.consents:
-            found[CONSENT] = f"consent of {self.consents[participant.pk]:%Y-%m-%d}"
+            found[CONSENT] = _("consent of %(date)s") % {"date": f"{self.consents[participant.pk]:%Y-%m-%d}"}
         if DEMOGRAPHICS in expected:
-            found[DEMOGRAPHICS] = "participant registration"
+            found[DEMOGRAPHICS] = _("participant registration")
         return found
 
 
@@ -408,7 +435,7 @@ def _form_rows(visit, scheduled, sources: _FormSources) -> list[FormRow]:
             status=str(status),
             status_label=_FORM_STATUS_LABELS[str(status)],
             reason=row.reason if row is not None and status == "not_done" else "",
-            source=f"Found automatically: {found[code]}" if automatic else "",
+            source=_("Found automatically: %(source)s") % {"source": found[code]} if automatic else "",
             automatic=automatic,
             record=row,
         ))  # fmt: skip
@@ -488,8 +515,8 @@ def participant_visit_page(participant: Participant, *, today, show_all: bool = 
     for visit in visits:
         if visit.unscheduled:
             rows.append(VisitRow(
-                code=visit.visit_code, label="Unscheduled visit", target_date=None, window_start=None,
-                window_end=None, status="done", status_label="Done (unscheduled)", record=visit,
+                code=visit.visit_code, label=_("Unscheduled visit"), target_date=None, window_start=None,
+                window_end=None, status="done", status_label=_("Done (unscheduled)"), record=visit,
                 actual_date=visit.visit_date, deviation="", forms=None, unscheduled=True,
             ))  # fmt: skip
     rows.sort(key=lambda row: row.target_date or row.actual_date)
@@ -507,22 +534,33 @@ def visit_panel_lines(participant: Participant, *, today) -> list[str]:
         return []
     rows = participant_visits(participant, today=today)
     lines = []
-    overdue = [row.label for row in rows if row.status == "overdue"]
+    overdue = [str(row.label) for row in rows if row.status == "overdue"]
     due = [row for row in rows if row.status == "due"]
     if overdue:
-        lines.append(f"Overdue: {', '.join(overdue)}")
+        separator = pgettext("separator between the items of a list", ", ")
+        lines.append(_("Overdue: %(visits)s") % {"visits": separator.join(overdue)})
     for row in due:
-        lines.append(f"Due now: {row.label} (window to {row.window_end:%Y-%m-%d})")
+        lines.append(
+            _("Due now: %(visit)s (window to %(end)s)") % {"visit": row.label, "end": f"{row.window_end:%Y-%m-%d}"}
+        )
     upcoming = next((row for row in rows if row.status == "upcoming"), None)
     if upcoming is not None:
         lines.append(
-            f"Next: {upcoming.label}, window {upcoming.window_start:%Y-%m-%d} to {upcoming.window_end:%Y-%m-%d}"
+            _("Next: %(visit)s, window %(start)s to %(end)s")
+            % {
+                "visit": upcoming.label,
+                "start": f"{upcoming.window_start:%Y-%m-%d}",
+                "end": f"{upcoming.window_end:%Y-%m-%d}",
+            }
         )
     done = sum(row.status == "done" and not row.unscheduled for row in rows)
     missed = sum(row.status == "missed" for row in rows)
     missing = sum(row.forms.missing for row in rows if row.forms)
     if done or missed:
-        lines.append(f"{done} visits done, {missed} missed; {missing} expected forms missing")
+        lines.append(
+            _("%(done)s visits done, %(missed)s missed; %(missing)s expected forms missing")
+            % {"done": done, "missed": missed, "missing": missing}
+        )
     return lines
 
 

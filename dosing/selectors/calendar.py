@@ -10,6 +10,8 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.sites import visible_participants
 from enrollment.models import Participant
@@ -55,14 +57,14 @@ GIVEN, OMITTED, DUE, OVERDUE, UPCOMING, HELD, DISCONTINUED, AWAITING = (
     "awaiting_decision",
 )
 STATE_LABELS = {
-    GIVEN: "Given",
-    OMITTED: "Not given",
-    DUE: "Due",
-    OVERDUE: "Overdue",
-    UPCOMING: "Planned",
-    HELD: "Held",
-    DISCONTINUED: "Discontinued",
-    AWAITING: "Awaiting investigator",
+    GIVEN: gettext_lazy("Given"),
+    OMITTED: pgettext_lazy("dose state", "Not given"),
+    DUE: pgettext_lazy("dose state", "Due"),
+    OVERDUE: pgettext_lazy("dose state", "Overdue"),
+    UPCOMING: pgettext_lazy("dose state", "Planned"),
+    HELD: pgettext_lazy("dose state", "Held"),
+    DISCONTINUED: pgettext_lazy("dose state", "Discontinued"),
+    AWAITING: gettext_lazy("Awaiting investigator"),
 }
 AGENT_LABELS = dict(Agent.choices)
 PHASE_LABELS = dict(Phase.choices)
@@ -97,7 +99,7 @@ class CalendarRow:
     @property
     def planned_text(self) -> str:
         if self.dose.flat_mg is not None:
-            return f"{self.dose.flat_mg} mg flat"
+            return _("%(dose)s mg flat") % {"dose": self.dose.flat_mg}
         return f"{self.dose.mg_per_m2.normalize():f} mg/m²"
 
 
@@ -133,8 +135,8 @@ class TreatmentCalendar:
 
 def cycle_label(dose: PlannedDose) -> str:
     if dose.phase == CCRT and dose.agent != TORIPALIMAB:
-        return f"Week {dose.cycle}"
-    return f"Cycle {dose.cycle}, day {dose.day}"
+        return _("Week %(cycle)s") % {"cycle": dose.cycle}
+    return _("Cycle %(cycle)s, day %(day)s") % {"cycle": dose.cycle, "day": dose.day}
 
 
 def _toripalimab_row_holds(dose: PlannedDose, record, tori: ToripalimabState, next_dose: PlannedDose | None) -> tuple:
@@ -195,7 +197,8 @@ def _plan(participant: Participant) -> tuple[list[PlannedDose], str]:
 
 
 def _reduction_source(modifications: list[DoseModification], on: datetime.date | None) -> str:
-    """The decision that set the reduced level in force on ``on`` (None: now), as "(rule, date)"."""
+    """The decision that set the reduced level in force on ``on`` (None: now), as "rule, how date"
+    ("" when none did)."""
     decided = [
         r
         for r in modifications
@@ -207,8 +210,19 @@ def _reduction_source(modifications: list[DoseModification], on: datetime.date |
     if not decided:
         return ""
     source = max(decided, key=lambda r: (r.assessed_on, r.pk))
-    how = "confirmed" if source.decision == "confirmed" else "investigator override"
-    return f" ({source.rule_code}, {how} {source.assessed_on:%Y-%m-%d})"
+    values = {"rule": source.rule_code, "date": f"{source.assessed_on:%Y-%m-%d}"}
+    if source.decision == "confirmed":
+        return _("%(rule)s, confirmed %(date)s") % values
+    return _("%(rule)s, investigator override %(date)s") % values
+
+
+def _level_note(level_pct: int, source: str, *, given: bool) -> str:
+    """The calendar's note on a dose below 100 %: given (or to be given) at the level, with the
+    decision that set it when there is one."""
+    values = {"level": level_pct, "source": source}
+    if given:
+        return (_("Given at %(level)s %% (%(source)s)") if source else _("Given at %(level)s %%")) % values
+    return (_("At %(level)s %% (%(source)s)") if source else _("At %(level)s %%")) % values
 
 
 def calendar_rows(participant: Participant, plan: list[PlannedDose], *, today: datetime.date) -> list[CalendarRow]:
@@ -236,9 +250,9 @@ def calendar_rows(participant: Participant, plan: list[PlannedDose], *, today: d
             calculation = dose_calculation(participant, dose, state=state, anthropometrics=latest, weight_used_kg=used)
         note = ""
         if record is not None and record.status == DoseStatus.GIVEN and record.dose_level_pct < 100:
-            note = f"Given at {record.dose_level_pct} %{_reduction_source(modifications, record.given_on)}"
+            note = _level_note(record.dose_level_pct, _reduction_source(modifications, record.given_on), given=True)
         elif calculation is not None and dose.agent != TORIPALIMAB and calculation.dose_level_pct < 100:
-            note = f"At {calculation.dose_level_pct} %{_reduction_source(modifications, None)}"
+            note = _level_note(calculation.dose_level_pct, _reduction_source(modifications, None), given=False)
         rows.append(
             CalendarRow(
                 dose=dose,
@@ -265,39 +279,56 @@ def _radiotherapy_rows(participant: Participant) -> list[RtPlanRow]:
     fractions = sorted(participant.brachytherapy_fractions.all(), key=lambda f: f.number)
     last_ebrt = course.end_date if course and course.end_date else None
     expected = expected_brachytherapy_dates(start, last_ebrt=last_ebrt)
+    not_recorded = _("Not recorded")
+    if last_ebrt:
+        last_actual = _("%(date)s (%(count)s fractions)") % {
+            "date": f"{course.end_date:%Y-%m-%d}",
+            "count": course.fractions_delivered,
+        }
+    elif course:
+        last_actual = _("%(count)s fractions so far") % {"count": course.fractions_delivered}
+    else:
+        last_actual = not_recorded
     rows = [
         RtPlanRow(
-            "EBRT first fraction",
+            _("EBRT first fraction"),
             start,
-            f"{course.start_date:%Y-%m-%d}" if course else "Not recorded",
+            f"{course.start_date:%Y-%m-%d}" if course else not_recorded,
             False,
         ),
         RtPlanRow(
-            "EBRT last fraction",
+            _("EBRT last fraction"),
             None if last_ebrt else expected_last_ebrt_fraction(start),
-            (
-                f"{course.end_date:%Y-%m-%d} ({course.fractions_delivered} fractions)"
-                if last_ebrt
-                else (f"{course.fractions_delivered} fractions so far" if course else "Not recorded")
-            ),
+            last_actual,
             last_ebrt is None,
         ),
     ]
     by_number = {f.number: f for f in fractions}
     for number, planned in enumerate(expected, start=1):
         fraction = by_number.get(number)
+        actual = not_recorded
+        if fraction:
+            actual = _("%(date)s (HR-CTV D90 %(dose)s Gy)") % {
+                "date": f"{fraction.given_on:%Y-%m-%d}",
+                "dose": fraction.hrctv_d90_gy,
+            }
         rows.append(
             RtPlanRow(
-                f"Brachytherapy fraction {number}",
+                _("Brachytherapy fraction %(number)s") % {"number": number},
                 planned,
-                f"{fraction.given_on:%Y-%m-%d} (HR-CTV D90 {fraction.hrctv_d90_gy} Gy)" if fraction else "Not recorded",
+                actual,
                 fraction is None and last_ebrt is None,
             )
         )
     for fraction in fractions:
         if fraction.number > len(expected):
             rows.append(
-                RtPlanRow(f"Brachytherapy fraction {fraction.number}", None, f"{fraction.given_on:%Y-%m-%d}", False)
+                RtPlanRow(
+                    _("Brachytherapy fraction %(number)s") % {"number": fraction.number},
+                    None,
+                    f"{fraction.given_on:%Y-%m-%d}",
+                    False,
+                )
             )
     return rows
 
@@ -446,24 +477,30 @@ def treatment_panel_lines(participant: Participant, *, today: datetime.date) -> 
     if participant.planned_treatment_start is None:
         return []
     doses = list(participant.doses.all())
-    lines = [f"Treatment start {participant.planned_treatment_start:%Y-%m-%d}"]
+    lines = [_("Treatment start %(date)s") % {"date": f"{participant.planned_treatment_start:%Y-%m-%d}"}]
     given = [d for d in doses if d.status == DoseStatus.GIVEN]
     if given:
         last = max(given, key=lambda d: (d.given_on, d.pk))
-        lines.append(f"{len(given)} dose(s) given; last: {last.dose_label()} on {last.given_on:%Y-%m-%d}")
+        lines.append(
+            _("%(count)s dose(s) given; last: %(dose)s on %(date)s")
+            % {"count": len(given), "dose": last.dose_label(), "date": f"{last.given_on:%Y-%m-%d}"}
+        )
     state = chemo_state(participant)
     if state.discontinued:
-        lines.append("Chemotherapy discontinued")
+        lines.append(_("Chemotherapy discontinued"))
     elif state.pending:
-        lines.append(f"Dose modification awaiting investigator: {state.pending.get_recommended_action_display()}")
+        lines.append(
+            _("Dose modification awaiting investigator: %(action)s")
+            % {"action": state.pending.get_recommended_action_display()}
+        )
     elif state.held_by:
-        lines.append("Chemotherapy on hold")
+        lines.append(_("Chemotherapy on hold"))
     elif state.level_pct < 100:
-        lines.append(f"Chemotherapy at {state.level_pct} % of the starting dose")
+        lines.append(_("Chemotherapy at %(level)s %% of the starting dose") % {"level": state.level_pct})
     tori = toripalimab_state(participant)
     if tori.discontinued:
-        lines.append(f"Toripalimab discontinued (irAE): {tori.summary}")
+        lines.append(_("Toripalimab discontinued (irAE): %(holds)s") % {"holds": tori.summary})
     elif tori.held:
-        lines.append(f"Toripalimab on hold (irAE): {tori.summary}")
+        lines.append(_("Toripalimab on hold (irAE): %(holds)s") % {"holds": tori.summary})
     lines.extend(rt.radiotherapy_panel_lines(participant))
     return lines

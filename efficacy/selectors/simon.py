@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from core.roles import DATA_MANAGER, INVESTIGATOR
 from efficacy.models import OffStudyReason, SimonDecisionNotice
@@ -31,23 +33,23 @@ from trialsite.protocol.efficacy import (
 )
 
 STAGE1, FINAL = "stage1", "final"
-STAGE_LABELS = {STAGE1: "Stage 1", FINAL: "Final analysis"}
+STAGE_LABELS = {STAGE1: gettext_lazy("Stage 1"), FINAL: gettext_lazy("Final analysis")}
 
 # Status -> (words, Bootstrap badge class). The words always travel with the colour.
 _STATUS_BADGES = {
-    simon.OPEN: ("Open: not decided yet", "text-bg-secondary"),
-    simon.CONTINUE: ("Decided: continue to stage 2", "text-bg-success"),
-    simon.STOP: ("Decided: stop after stage 1", "text-bg-danger"),
-    simon.EFFECTIVE: ("Decided: effective", "text-bg-success"),
-    simon.NOT_EFFECTIVE: ("Decided: not effective", "text-bg-danger"),
+    simon.OPEN: (gettext_lazy("Open: not decided yet"), "text-bg-secondary"),
+    simon.CONTINUE: (gettext_lazy("Decided: continue to stage 2"), "text-bg-success"),
+    simon.STOP: (gettext_lazy("Decided: stop after stage 1"), "text-bg-danger"),
+    simon.EFFECTIVE: (gettext_lazy("Decided: effective"), "text-bg-success"),
+    simon.NOT_EFFECTIVE: (gettext_lazy("Decided: not effective"), "text-bg-danger"),
 }
 
-PENDING_NOTE = (
+PENDING_NOTE = gettext_lazy(
     "Not counted as responders: a CR or PR still awaiting its confirming assessment (RECIST 1.1 "
     "section 4.6.1, at least 4 weeks later), and any follow-up assessment whose response an "
     "investigator has not yet confirmed."
 )
-PROTOCOL_WORDING_NOTE = (
+PROTOCOL_WORDING_NOTE = gettext_lazy(
     "PROTOCOL §5: the paper's wording (\"fewer than 19 -> stop\", \"64 responses -> effective\") is "
     "off by one. In Simon's notation the design is r1/n1 = 19/27, r/n = 64/87: continue only if at "
     "least 20 of the first 27 evaluable patients respond, call the regimen effective only if at least "
@@ -60,14 +62,15 @@ PROTOCOL_WORDING_NOTE = (
 OPEN_NOTICE_DAYS = 30
 
 # Why a participant becomes evaluable on her date (RECIST time point, progression or death).
-EVALUABLE_BY_ASSESSMENT = "first confirmed follow-up assessment"
-EVALUABLE_BY_PROGRESSION = "progression"
-EVALUABLE_BY_DEATH = "death"
+# Lazy: the page shows them in the user's language, the CSV in English (``english_rows``).
+EVALUABLE_BY_ASSESSMENT = gettext_lazy("first confirmed follow-up assessment")
+EVALUABLE_BY_PROGRESSION = pgettext_lazy("evaluable by", "progression")
+EVALUABLE_BY_DEATH = pgettext_lazy("evaluable by", "death")
 
-NO_BASELINE = "No baseline tumour assessment"
-NO_TARGET = "No target lesion at baseline (no measurable disease by RECIST 1.1)"
-NOT_TREATED = "Not treated: no dose of study treatment recorded as given"
-NO_CONFIRMED_FOLLOW_UP = "No investigator-confirmed follow-up assessment yet"
+NO_BASELINE = gettext_lazy("No baseline tumour assessment")
+NO_TARGET = gettext_lazy("No target lesion at baseline (no measurable disease by RECIST 1.1)")
+NOT_TREATED = gettext_lazy("Not treated: no dose of study treatment recorded as given")
+NO_CONFIRMED_FOLLOW_UP = gettext_lazy("No investigator-confirmed follow-up assessment yet")
 
 
 # --- computed designs (cached: the exhaustive search takes a few tenths of a second) ------------
@@ -150,7 +153,7 @@ class DesignPanel:
 
     @property
     def computed_rows(self) -> tuple[tuple[str, simon.SimonDesign | None], ...]:
-        return (("Computed optimal", self.optimal), ("Computed minimax", self.minimax))
+        return ((_("Computed optimal"), self.optimal), (_("Computed minimax"), self.minimax))
 
 
 @dataclass(frozen=True)
@@ -259,6 +262,15 @@ def _notice_row(notice: SimonDecisionNotice, current: bool | None) -> NoticeRow:
     )
 
 
+def _design_kind(kind: str) -> str:
+    """Simon's design kind as it reads inside a sentence ("optimal", "minimax")."""
+    if kind == simon.OPTIMAL:
+        return pgettext("Simon design", "optimal")
+    if kind == simon.MINIMAX:
+        return pgettext("Simon design", "minimax")
+    return kind
+
+
 def design_panel(
     boundaries: SimonBoundaries = SIMON_BOUNDARIES, parameters: SimonParameters = SIMON_PARAMETERS
 ) -> DesignPanel:
@@ -269,16 +281,15 @@ def design_panel(
     minimax = computed_design(p.p0, p.p1, p.alpha, p.beta, simon.MINIMAX)
     reference = optimal if p.kind == simon.OPTIMAL else minimax
     matches = reference is not None and (reference.r1, reference.n1, reference.r, reference.n) == (b.r1, b.n1, b.r, b.n)
-    configured_words = f"{b.r1}/{b.n1}, {b.r}/{b.n}"
+    values = {"configured": f"{b.r1}/{b.n1}, {b.r}/{b.n}", "kind": _design_kind(p.kind)}
     if reference is None:
-        comparison = f"No {p.kind} design exists within the search; the configured boundaries are {configured_words}."
+        comparison = _("No %(kind)s design exists within the search; the configured boundaries are %(configured)s.")
     elif matches:
-        comparison = f"The configured boundaries {configured_words} are the computed {p.kind} design."
+        comparison = _("The configured boundaries %(configured)s are the computed %(kind)s design.")
     else:
-        comparison = (
-            f"The configured boundaries {configured_words} differ from the computed {p.kind} design "
-            f"{reference.r1}/{reference.n1}, {reference.r}/{reference.n}."
-        )
+        values["computed"] = f"{reference.r1}/{reference.n1}, {reference.r}/{reference.n}"
+        comparison = _("The configured boundaries %(configured)s differ from the computed %(kind)s design %(computed)s.")
+    comparison = comparison % values
     target_power = 1.0 - p.beta
     return DesignPanel(
         parameters=p,

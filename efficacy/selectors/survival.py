@@ -12,6 +12,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
+
 from efficacy.models import BaselineNodes, DeathCause, Progression, ProgressionSite
 from efficacy.rules import recist
 from efficacy.rules import survival as rules
@@ -19,17 +22,21 @@ from efficacy.rules.response import is_responder
 from efficacy.selectors.response import ParticipantResponse, participant_responses
 from trialsite.protocol.efficacy import SURVIVAL
 
-NOT_RECORDED = "Not recorded"
+NOT_RECORDED = gettext_lazy("Not recorded")
 
 FACTORS: dict[str, str] = {
-    "figo_stage": "FIGO 2018 stage",
-    "node_status": "Nodal status at baseline",
-    "histology": "Histology",
+    "figo_stage": gettext_lazy("FIGO 2018 stage"),
+    "node_status": gettext_lazy("Nodal status at baseline"),
+    "histology": gettext_lazy("Histology"),
 }
-FACTOR_CHOICES = [("", "No comparison"), *FACTORS.items()]
-# Declared level order (the first present is the Cox reference); factors without one use the
-# largest group as the reference.
-NODE_ORDER = tuple(label for _, label in BaselineNodes.choices)
+FACTOR_CHOICES = [("", gettext_lazy("No comparison")), *FACTORS.items()]
+
+
+def node_order() -> tuple[str, ...]:
+    """The declared level order of the nodal status (the first present is the Cox reference), in
+    the active language; factors without one use the largest group as the reference."""
+    return tuple(str(label) for _value, label in BaselineNodes.choices)
+
 
 LANDMARKS_MONTHS = (12, 24, 36)
 AT_RISK_MONTHS = tuple(range(0, 61, 6))
@@ -38,18 +45,18 @@ PROTOCOL_LANDMARKS = {
     "os": frozenset(12 * year for year in SURVIVAL.os_years),
 }
 
-POPULATION_DEFINITION = (
+POPULATION_DEFINITION = gettext_lazy(
     "Every participant enrolled on or before the data cut-off (intention to treat). The survival "
     "analysis leaves out only those whose times cannot be computed (listed below with the reason)."
 )
 TIME_DEFINITIONS = {
-    "os": (
+    "os": gettext_lazy(
         "Overall survival (OS): from the diagnosis date to death from any cause (PROTOCOL §5). "
         "Alive participants are censored at the latest date they are known to have been alive: "
         "the recorded last-known-alive date, or a later follow-up assessment, progression-free "
         "date, progression or the enrolment date."
     ),
-    "pfs": (
+    "pfs": gettext_lazy(
         "Progression-free survival (PFS): from the diagnosis date to the first progression at any "
         "site or death, whichever is first (PROTOCOL §5). Participants without either are censored "
         "at the latest date they are known to have been free of progression: the recorded "
@@ -57,14 +64,16 @@ TIME_DEFINITIONS = {
         "response is not PD (without either, the enrolment date)."
     ),
 }
-CONVENTIONS = (
+# The text is not formatted: its "95 %" is no placeholder.
+CONVENTIONS = gettext_lazy(
+    # xgettext:no-python-format
     "Day 0 is the diagnosis date; months are days / 30.4375 (365.25 / 12). Nothing after the data "
     "cut-off counts: a progression or death after it is censored at the cut-off, as are "
     "censoring dates after it. Kaplan-Meier estimates and 95 % confidence intervals (exponential "
     "Greenwood) are computed with lifelines; groups are compared with the log-rank test and a Cox "
     "proportional-hazards model against a reference group."
 )
-RESPONSE_TABLE_DEFINITION = (
+RESPONSE_TABLE_DEFINITION = gettext_lazy(
     "Denominator: every participant enrolled by the cut-off (intention to treat; participants "
     "left out of the survival analysis still count here). Best response is the investigator-"
     "confirmed best overall response by RECIST 1.1 (CR and PR confirmed at least 4 weeks later) "
@@ -77,7 +86,7 @@ RESPONSE_TABLE_DEFINITION = (
 _NODE_LABELS = dict(BaselineNodes.choices)
 _SITE_LABELS = dict(ProgressionSite.choices)
 _DEATH_CAUSE_LABELS = dict(DeathCause.choices)
-_ENDPOINT_LABELS = {"pfs": "Progression-free survival", "os": "Overall survival"}
+_ENDPOINT_LABELS = {"pfs": gettext_lazy("Progression-free survival"), "os": gettext_lazy("Overall survival")}
 _NON_PD = frozenset({recist.CR, recist.PR, recist.SD, recist.NON_CR_NON_PD})
 
 
@@ -103,7 +112,7 @@ class DatasetRow:
 
     @property
     def node_status_label(self) -> str:
-        return _NODE_LABELS.get(self.node_status, "")
+        return str(_NODE_LABELS.get(self.node_status, ""))
 
     @property
     def responder(self) -> bool:
@@ -112,7 +121,7 @@ class DatasetRow:
     @property
     def progression_site_label(self) -> str:
         if self.progression_date is not None and not self.progression_site:
-            return "Not recorded (RECIST PD scan; progression form missing)"
+            return _("Not recorded (RECIST PD scan; progression form missing)")
         return _SITE_LABELS.get(self.progression_site, self.progression_site)
 
     @property
@@ -223,11 +232,16 @@ def analysis_dataset(*, cutoff: datetime.date) -> list[DatasetRow]:
 
 
 def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.1f} %"
+    return "—" if value is None else _("%(percent)s %%") % {"percent": f"{100 * value:.1f}"}
 
 
 def _months(value: float | None) -> str:
-    return "NR" if value is None else f"{value:.1f}"
+    return pgettext("median not reached", "NR") if value is None else f"{value:.1f}"
+
+
+def _with_ci(value: str, lower: str, upper: str) -> str:
+    """E.g. "18.4 months (95 % CI 12.1 to NR)"."""
+    return _("%(value)s (95 %% CI %(lower)s to %(upper)s)") % {"value": value, "lower": lower, "upper": upper}
 
 
 def _p_text(value: float | None) -> str:
@@ -238,15 +252,20 @@ def _p_text(value: float | None) -> str:
 
 def median_text(estimate: rules.Estimate) -> str:
     """The median with its CI in words, e.g. "18.4 months (95 % CI 12.1 to NR)" (NR: not reached)."""
-    head = "Not reached" if estimate.value is None else f"{estimate.value:.1f} months"
-    return f"{head} (95 % CI {_months(estimate.lower)} to {_months(estimate.upper)})"
+    if estimate.value is None:
+        head = _("Not reached")
+    else:
+        head = _("%(months)s months") % {"months": f"{estimate.value:.1f}"}
+    return _with_ci(head, _months(estimate.lower), _months(estimate.upper))
 
 
 def _landmark_label(months: float) -> str:
     years = months / 12
     if years == int(years):
-        return f"{int(years)} year{'s' if years != 1 else ''} ({months:g} months)"
-    return f"{months:g} months"
+        return ngettext(
+            "%(years)s year (%(months)s months)", "%(years)s years (%(months)s months)", int(years)
+        ) % {"years": int(years), "months": f"{months:g}"}
+    return _("%(months)s months") % {"months": f"{months:g}"}
 
 
 @dataclass(frozen=True)
@@ -265,11 +284,11 @@ def _landmark_rows(km: rules.KmSummary, endpoint: str) -> tuple[LandmarkRow, ...
     rows = []
     for landmark in km.landmarks:
         if landmark.estimable:
-            text = f"{_pct(landmark.survival)} (95 % CI {_pct(landmark.lower)} to {_pct(landmark.upper)})"
+            text = _with_ci(_pct(landmark.survival), _pct(landmark.lower), _pct(landmark.upper))
         elif km.n == 0:
-            text = "Not estimable (no participants)"
+            text = _("Not estimable (no participants)")
         else:
-            text = "Not estimable (follow-up too short)"
+            text = _("Not estimable (follow-up too short)")
         rows.append(
             LandmarkRow(
                 months=landmark.months,
@@ -343,7 +362,7 @@ def _comparison(rows: list[DatasetRow], endpoint: str, factor: str) -> Compariso
         [_duration(row, endpoint) for row in known],
         [_event(row, endpoint) for row in known],
         [row.factor_level(factor) for row in known],
-        order=NODE_ORDER if factor == "node_status" else None,
+        order=node_order() if factor == "node_status" else None,
         landmarks_months=LANDMARKS_MONTHS,
         at_risk_months=AT_RISK_MONTHS,
     )
@@ -352,9 +371,9 @@ def _comparison(rows: list[DatasetRow], endpoint: str, factor: str) -> Compariso
     for group in result.groups:
         ratio = ratios.get(group.level)
         if group.reference:
-            hr_text = "1 (reference)"
+            hr_text = _("1 (reference)")
         elif ratio is not None:
-            hr_text = f"{ratio.hazard_ratio:.2f} (95 % CI {ratio.lower:.2f} to {ratio.upper:.2f})"
+            hr_text = _with_ci(f"{ratio.hazard_ratio:.2f}", f"{ratio.lower:.2f}", f"{ratio.upper:.2f}")
         else:
             hr_text = "—"
         groups.append(
@@ -375,15 +394,16 @@ def _comparison(rows: list[DatasetRow], endpoint: str, factor: str) -> Compariso
             )
         )
     if result.logrank_p is not None:
-        logrank_text = (
-            f"Log-rank p = {_p_text(result.logrank_p)} "
-            f"(chi-square {result.logrank_statistic:.2f}, {result.logrank_df} df)"
-        )
+        logrank_text = _("Log-rank p = %(p)s (chi-square %(statistic)s, %(df)s df)") % {
+            "p": _p_text(result.logrank_p),
+            "statistic": f"{result.logrank_statistic:.2f}",
+            "df": result.logrank_df,
+        }
     else:
-        logrank_text = f"No log-rank test: {result.logrank_note}"
+        logrank_text = _("No log-rank test: %(reason)s") % {"reason": result.logrank_note}
     return ComparisonReport(
         factor=factor,
-        factor_label=FACTORS[factor],
+        factor_label=str(FACTORS[factor]),
         groups=tuple(groups),
         reference=result.reference,
         logrank_p=result.logrank_p,
@@ -436,7 +456,7 @@ def _endpoint(rows: list[DatasetRow], endpoint: str, factor: str | None) -> Endp
     )
     return EndpointReport(
         key=endpoint,
-        label=_ENDPOINT_LABELS[endpoint],
+        label=str(_ENDPOINT_LABELS[endpoint]),
         definition=TIME_DEFINITIONS[endpoint],
         km=km,
         median=median_text(km.median),
@@ -467,15 +487,16 @@ def _pattern(rows: Iterable[DatasetRow]) -> rules.ResponsePattern:
 def _pattern_rows(rows: list[DatasetRow], factor: str | None) -> tuple[PatternRow, ...]:
     result = []
     if factor:
+        not_recorded = str(NOT_RECORDED)
         levels: dict[str, list[DatasetRow]] = defaultdict(list)
         for row in rows:
-            levels[row.factor_level(factor) or NOT_RECORDED].append(row)
-        order = [level for level in NODE_ORDER if level in levels] if factor == "node_status" else []
-        order += sorted(level for level in levels if level not in order and level != NOT_RECORDED)
-        if NOT_RECORDED in levels:
-            order.append(NOT_RECORDED)
+            levels[row.factor_level(factor) or not_recorded].append(row)
+        order = [level for level in node_order() if level in levels] if factor == "node_status" else []
+        order += sorted(level for level in levels if level not in order and level != not_recorded)
+        if not_recorded in levels:
+            order.append(not_recorded)
         result = [PatternRow(label=level, overall=False, table=_pattern(levels[level])) for level in order]
-    result.append(PatternRow(label="Overall", overall=True, table=_pattern(rows)))
+    result.append(PatternRow(label=pgettext("whole population", "Overall"), overall=True, table=_pattern(rows)))
     return tuple(result)
 
 
@@ -729,7 +750,7 @@ def _comparison_rows(report: SurvivalReport) -> Iterator[list]:
 
 def _response_rows(report: SurvivalReport) -> Iterator[list]:
     header = ["group", "n"]
-    for key, _ in report.pattern_headers:
+    for key, _label in report.pattern_headers:
         slug = key.lower().replace("/", "_").replace("-", "_")
         header += [f"{slug}_n", f"{slug}_pct"]
     yield header
