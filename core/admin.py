@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .csv_stream import CHUNK_SIZE, csv_response
@@ -104,7 +105,7 @@ def export_rows(queryset, columns: list[ExportColumn]):
         yield [column.write(values[index[column.path]]) for column in columns]
 
 
-@admin.action(description="Export CSV (selected rows)")
+@admin.action(description=_("Export CSV (selected rows)"))
 def export_selected_as_csv(modeladmin, request, queryset):
     """The selected rows as a streamed CSV (see the module docstring), logged."""
     model = queryset.model
@@ -140,8 +141,8 @@ class SiteMembershipInline(admin.TabularInline):
     model = SiteMembership
     extra = 1
     raw_id_fields = ("user",)
-    verbose_name = "member"
-    verbose_name_plural = "Members (they see this site's participants)"
+    verbose_name = _("member")
+    verbose_name_plural = _("Members (they see this site's participants)")
 
 
 @admin.register(Site)

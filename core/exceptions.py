@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 class StaleRecordError(Exception):
@@ -12,11 +13,11 @@ class StaleRecordError(Exception):
     def __init__(self, *, changed_by: str, changed_at: datetime | None):
         self.changed_by = changed_by
         self.changed_at = changed_at
-        when = timezone.localtime(changed_at).strftime("%Y-%m-%d %H:%M:%S") if changed_at else "an unknown time"
+        when = timezone.localtime(changed_at).strftime("%Y-%m-%d %H:%M:%S") if changed_at else _("an unknown time")
         super().__init__(
-            f"This record was changed by {changed_by} at {when} — reload the page to see their "
-            "changes, then enter yours again. Nothing was saved."
-        )
+            _("This record was changed by %(user)s at %(when)s — reload the page to see their changes, then enter "
+              "yours again. Nothing was saved.") % {"user": changed_by, "when": when}
+        )  # fmt: skip
 
 
 class RecordLockedError(ValidationError):
@@ -27,12 +28,12 @@ class RecordLockedError(ValidationError):
         self.lock = lock
         who = lock.locked_by.get_full_name() or lock.locked_by.get_username()
         when = timezone.localtime(lock.locked_at).strftime("%Y-%m-%d %H:%M")
-        what = {
-            "study": "The study is locked",
-            "participant": "This participant's data is locked",
-            "record": "This record is locked",
-        }[lock.scope]
-        super().__init__(
-            f"{what} (by {who} at {when}: {lock.reason}). Nothing was saved; a data manager can unlock it with a reason.",
-            code="record.locked",
-        )
+        message = {
+            "study": _("The study is locked (by %(user)s at %(when)s: %(reason)s). Nothing was saved; a data "
+                       "manager can unlock it with a reason."),
+            "participant": _("This participant's data is locked (by %(user)s at %(when)s: %(reason)s). Nothing was "
+                             "saved; a data manager can unlock it with a reason."),
+            "record": _("This record is locked (by %(user)s at %(when)s: %(reason)s). Nothing was saved; a data "
+                        "manager can unlock it with a reason."),
+        }[lock.scope]  # fmt: skip
+        super().__init__(message % {"user": who, "when": when, "reason": lock.reason}, code="record.locked")

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db import DatabaseError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
 from .task_monitor import broker_reachable
@@ -64,8 +65,9 @@ MISSED_AFTER = datetime.timedelta(minutes=10)  # beat's send older than this, wi
 MISSED_CLAIM_SECONDS = 6 * 3600
 UNSENT_LIMIT = 100  # sends kept per process while the broker is down (older ones dropped, logged)
 
-EXPORT_WAITING_STEP = "Queued — background jobs are down; the export starts when they are back"
-EXPORT_SENT_AGAIN_STEP = "Waiting for a worker (sent again after background jobs were down)"
+# Progress steps of an export job, stored in English (the export page translates them).
+EXPORT_WAITING_STEP = gettext_noop("Queued — background jobs are down; the export starts when they are back")
+EXPORT_SENT_AGAIN_STEP = gettext_noop("Waiting for a worker (sent again after background jobs were down)")
 
 
 @dataclass(frozen=True)

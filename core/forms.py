@@ -2,6 +2,8 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .exceptions import StaleRecordError
 
@@ -21,11 +23,11 @@ class AuditedEditMixin(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     reason_for_change = forms.CharField(
-        label="Reason for change",
+        label=gettext_lazy("Reason for change"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required when correcting saved data; kept in the audit trail.",
+        help_text=gettext_lazy("Required when correcting saved data; kept in the audit trail."),
     )
 
     def __init__(self, *args, editing: bool = False, loaded_version: int | None = None, **kwargs):
@@ -35,7 +37,7 @@ class AuditedEditMixin(forms.Form):
             self.fields["version"].initial = loaded_version
             self.fields["version"].required = True
             self.fields["reason_for_change"].required = True
-            self.fields["reason_for_change"].error_messages["required"] = (
+            self.fields["reason_for_change"].error_messages["required"] = _(
                 "Give a reason for changing a saved record (it is kept in the audit trail)."
             )
             # Keep the reason last, after the record's own fields.

@@ -3,7 +3,7 @@ and the data-management records: queries, source data verification, locks and st
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -65,9 +65,9 @@ class TaskRun(models.Model):
 
 
 class QueryStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    ANSWERED = "answered", _("Answered")
-    CLOSED = "closed", _("Closed")
+    OPEN = "open", pgettext_lazy("query status", "Open")
+    ANSWERED = "answered", pgettext_lazy("query status", "Answered")
+    CLOSED = "closed", pgettext_lazy("query status", "Closed")
 
 
 class QueryOrigin(models.TextChoices):
@@ -91,7 +91,7 @@ class DataQuery(models.Model):
     field_label = models.CharField(max_length=200, blank=True)
     form_label = models.CharField(max_length=100)
     record_label = models.CharField(max_length=200)
-    text = models.TextField(_("Question"))
+    text = models.TextField(pgettext_lazy("data query", "Question"))
     status = models.CharField(max_length=10, choices=QueryStatus.choices, default=QueryStatus.OPEN)
     origin = models.CharField(max_length=10, choices=QueryOrigin.choices, default=QueryOrigin.MANUAL)
     check_code = models.CharField(max_length=60, blank=True, help_text=_("The edit check that raised it."))
@@ -117,7 +117,7 @@ class DataQuery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return gettext("Query #%(number)s on %(record)s") % {"number": self.pk, "record": self.record_label}
+        return gettext("Query #%(number)s on %(record)s") % {"number": self.pk, "record": self.record_name}
 
     # The labels below are stored as they read when the query was raised, in English (the query log of
     # the study export reads them); pages show the form's and the field's names in the reader's language.
@@ -161,10 +161,10 @@ class DataQuery(models.Model):
 
 
 class QueryAction(models.TextChoices):
-    RAISE = "raise", _("Raised")
-    ANSWER = "answer", _("Answered")
-    CLOSE = "close", _("Closed")
-    REOPEN = "reopen", _("Re-opened")
+    RAISE = "raise", pgettext_lazy("query step", "Raised")
+    ANSWER = "answer", pgettext_lazy("query step", "Answered")
+    CLOSE = "close", pgettext_lazy("query step", "Closed")
+    REOPEN = "reopen", pgettext_lazy("query step", "Re-opened")
     AUTO_CLOSE = "auto_close", _("Closed by the edit check (resolved)")
 
 

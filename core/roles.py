@@ -6,10 +6,14 @@ exactly the permissions listed here. A migration that adds a permission to a rol
 ``sync_role_permissions`` again.
 """
 
-COORDINATOR = "Study coordinator"
-INVESTIGATOR = "Investigator"
-DATA_MANAGER = "Data manager"
-MONITOR = "Monitor"
+from django.utils.translation import gettext_noop
+
+# The roles' names are the names of their groups (stored in English); pages translate them when
+# they show a group (``{% translate group.name %}``).
+COORDINATOR = gettext_noop("Study coordinator")
+INVESTIGATOR = gettext_noop("Investigator")
+DATA_MANAGER = gettext_noop("Data manager")
+MONITOR = gettext_noop("Monitor")
 
 ROLES = (COORDINATOR, INVESTIGATOR, DATA_MANAGER, MONITOR)
 

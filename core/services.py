@@ -5,12 +5,17 @@ directly."""
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from .exceptions import RecordLockedError, StaleRecordError
 from .models import ClinicalRecord, DataLock, LockScope, NumberSequence
 
 _BOOKKEEPING_FIELDS = {"version", "created_at", "updated_at"}
-REASON_REQUIRED_MESSAGE = "Give a reason for changing a saved record (it is kept in the audit trail)."
+REASON_REQUIRED_MESSAGE = gettext_lazy("Give a reason for changing a saved record (it is kept in the audit trail).")
+# The change reason stored with a new record's first history row (in English, like every stored reason;
+# the audit trail page translates it).
+INITIAL_ENTRY_REASON = gettext_noop("Initial entry")
 
 
 def changed_fields(instance: ClinicalRecord, stored: ClinicalRecord) -> list[str]:
@@ -28,9 +33,9 @@ def changed_fields(instance: ClinicalRecord, stored: ClinicalRecord) -> list[str
 def _last_change_by(stored: ClinicalRecord) -> tuple[str, object]:
     latest = stored.history.order_by("-history_date", "-history_id").first()
     if latest is None:
-        return "another user", None
+        return _("another user"), None
     user = latest.history_user
-    name = (user.get_full_name() or user.get_username()) if user else "the system"
+    name = (user.get_full_name() or user.get_username()) if user else _("the system")
     return name, latest.history_date
 
 
@@ -82,7 +87,7 @@ def clinical_record_save(
     if instance.pk is None:
         instance.version = 1
         instance.full_clean()
-        instance._change_reason = reason or "Initial entry"
+        instance._change_reason = reason or INITIAL_ENTRY_REASON
         instance._history_user = user
         instance.save()
         return True

@@ -20,6 +20,8 @@ on the user for the request, shared with the list filters) and one for the named
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import sites
 from .crf import crf_model_for
@@ -69,7 +71,7 @@ ALL_SITES_ONLY = frozenset({
     "dm:study_lock",
 })  # fmt: skip
 
-ALL_SITES_ONLY_MESSAGE = "This page covers the whole study: it is for users who see every site."
+ALL_SITES_ONLY_MESSAGE = gettext_lazy("This page covers the whole study: it is for users who see every site.")
 
 
 class Undeclared(Exception):
@@ -161,5 +163,5 @@ class SiteAccessMiddleware:
         if all_sites_only:
             raise PermissionDenied(ALL_SITES_ONLY_MESSAGE)
         if records is None or not records_allowed(records, access):
-            raise Http404("No such record.")
+            raise Http404(_("No such record."))
         return None

@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 if TYPE_CHECKING:
     from .models import Site
@@ -148,7 +150,7 @@ def registration_sites(user: User) -> QuerySet:
     return sites if access.all_sites else sites.filter(pk__in=access.site_ids)
 
 
-NO_SITE_MESSAGE = "You are not assigned to a site, so you cannot register patients. Ask an administrator."
+NO_SITE_MESSAGE = gettext_lazy("You are not assigned to a site, so you cannot register patients. Ask an administrator.")
 
 
 def registration_site(user: User, site: Site | None) -> Site | None:
@@ -157,13 +159,13 @@ def registration_site(user: User, site: Site | None) -> Site | None:
     no sites. Raises ``ValidationError`` ({"site": why}) otherwise."""
     if not sites_configured():
         if site is not None:
-            raise ValidationError({"site": "This study has no sites: leave the site empty."})
+            raise ValidationError({"site": _("This study has no sites: leave the site empty.")})
         return None
     if site is None:
         own = list(registration_sites(user)[:2])
         if len(own) == 1:
             return own[0]
-        raise ValidationError({"site": "Choose the site the patient is registered at." if own else NO_SITE_MESSAGE})
+        raise ValidationError({"site": _("Choose the site the patient is registered at.") if own else NO_SITE_MESSAGE})
     if not site_access(user).allows(site.pk):
-        raise ValidationError({"site": "You can register patients only at your own site."})
+        raise ValidationError({"site": _("You can register patients only at your own site.")})
     return site

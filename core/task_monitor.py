@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import TaskRun
 
@@ -99,10 +100,13 @@ def _runs_at_least_daily(periodic_task) -> bool:
 
 
 def _describe_schedule(periodic_task) -> str:
+    """The schedule for people, in the active language."""
     crontab = periodic_task.crontab
     if crontab is not None:
         if _runs_at_least_daily(periodic_task) and crontab.hour.isdigit() and crontab.minute.isdigit():
-            return f"daily at {int(crontab.hour):02d}:{int(crontab.minute):02d} ({crontab.timezone})"
+            return _("daily at %(time)s (%(zone)s)") % {
+                "time": f"{int(crontab.hour):02d}:{int(crontab.minute):02d}", "zone": crontab.timezone
+            }
         return (
             f"cron {crontab.minute} {crontab.hour} {crontab.day_of_month} {crontab.month_of_year} "
             f"{crontab.day_of_week} ({crontab.timezone})"
@@ -110,7 +114,7 @@ def _describe_schedule(periodic_task) -> str:
     for schedule in (periodic_task.interval, periodic_task.solar, periodic_task.clocked):
         if schedule is not None:
             return str(schedule)
-    return "no schedule"
+    return _("no schedule")
 
 
 def task_health(*, now: datetime.datetime) -> list[TaskHealth]:

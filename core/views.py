@@ -108,17 +108,19 @@ TASK_HEALTH_COLUMNS = [
 @require_GET
 def task_health_csv(request):
     """The task health table as CSV (the broker check stays on the page)."""
-    from django.utils import timezone
+    from django.utils import timezone, translation
 
-    from .csv_stream import csv_response
+    from .csv_stream import CSV_LANGUAGE, csv_response
     from .task_monitor import task_health as task_health_rows
 
     def when(moment):
         return timezone.localtime(moment).isoformat(timespec="seconds") if moment is not None else ""
 
+    with translation.override(CSV_LANGUAGE):  # the schedules are described in English in the CSV
+        health = task_health_rows(now=timezone.now())
     rows = (
         [row.name, row.task, row.schedule, "yes" if row.enabled else "no", "yes" if row.stale else "no",
          when(row.last_succeeded_at), when(row.last_failed_at), row.last_error, row.successes, row.failures]
-        for row in task_health_rows(now=timezone.now())
+        for row in health
     )  # fmt: skip
     return csv_response(f"task_health_{timezone.localdate():%Y%m%d}.csv", TASK_HEALTH_COLUMNS, rows)

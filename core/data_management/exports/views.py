@@ -11,6 +11,8 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -24,9 +26,11 @@ class ExportRequestForm(forms.Form):
     """A new export; the identified choice is offered only to users allowed to make one."""
 
     identified = forms.BooleanField(
-        label="Identified export (with initials and dates of birth)",
+        label=gettext_lazy("Identified export (with initials and dates of birth)"),
         required=False,
-        help_text="Leave unticked for the usual pseudonymised export (study numbers, age instead of date of birth).",
+        help_text=gettext_lazy(
+            "Leave unticked for the usual pseudonymised export (study numbers, age instead of date of birth)."
+        ),
     )
 
     def __init__(self, *args, allow_identified: bool, **kwargs):
@@ -38,7 +42,7 @@ class ExportRequestForm(forms.Form):
 def _visible_job(request, job_pk: int) -> ExportJob:
     job = get_object_or_404(ExportJob.objects.select_related("requested_by"), pk=job_pk)
     if not selectors.can_see_export(request.user, job):
-        raise PermissionDenied("This export was requested by someone else.")
+        raise PermissionDenied(_("This export was requested by someone else."))
     return job
 
 
@@ -57,9 +61,9 @@ def export_list(request):
         else:
             messages.success(
                 request,
-                f"Export #{job.pk} ({services.export_kind(job.identified)}) requested: it is written in the "
-                "background; this page shows its progress.",
-            )
+                _("Export #%(number)s (%(kind)s) requested: it is written in the background; this page shows its "
+                  "progress.") % {"number": job.pk, "kind": selectors.export_kind_label(job.identified)},
+            )  # fmt: skip
             return redirect("dm:export_list")
     return render(request, "core/dm/export_list.html", {"form": form, "rows": selectors.export_job_rows(request.user)})
 
@@ -86,10 +90,10 @@ def export_download(request, job_pk: int):
     job = _visible_job(request, job_pk)
     if not selectors.can_download_export(request.user, job):
         raise PermissionDenied(
-            "Identified exports can be downloaded only with the permission to export identified data."
+            _("Identified exports can be downloaded only with the permission to export identified data.")
         )
     path = services.export_job_file(job)
     if path is None:
-        raise Http404("This export has no file to download (not finished, or no longer kept).")
+        raise Http404(_("This export has no file to download (not finished, or no longer kept)."))
     services.export_job_downloaded(job=job, user=request.user, now=timezone.now())
     return FileResponse(path.open("rb"), as_attachment=True, filename=job.file_name, content_type="application/zip")

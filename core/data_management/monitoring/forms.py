@@ -3,6 +3,9 @@ and the filters of the locks list and the SDV overview."""
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import LockScope
 
@@ -24,36 +27,45 @@ class VerifyRecordsForm(forms.Form):
     decision: a record changed meanwhile is refused there, with its name."""
 
     records = RecordKeysField(
-        label="Records to mark verified",
-        error_messages={"required": "Select at least one record to mark verified."},
+        label=_("Records to mark verified"),
+        error_messages={"required": _("Select at least one record to mark verified.")},
     )
 
 
+# The reason asked for, by kind: its label and the message when it is left empty.
+REASONS = {
+    "lock": (_("Reason for locking"), _("Give the reason for locking (it is kept in the audit trail).")),
+    "unlock": (_("Reason for unlocking"), _("Give the reason for unlocking (it is kept in the audit trail).")),
+}
+
+
 class ReasonForm(forms.Form):
-    """The reason for locking or unlocking (required; kept in the audit trail)."""
+    """The reason for locking or unlocking (``kind``; required; kept in the audit trail)."""
 
     reason = forms.CharField(max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, label: str = "Reason for locking", help_text: str = "", placeholder: str = "", **kwargs):
+    def __init__(self, *args, kind: str = "lock", help_text: str = "", placeholder: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        label, required = REASONS[kind]
         self.fields["reason"].label = label
         if placeholder:
             self.fields["reason"].widget.attrs["placeholder"] = placeholder
-        self.fields["reason"].help_text = help_text or "Required; kept in the audit trail."
-        self.fields["reason"].error_messages["required"] = f"Give the {label.lower()} (it is kept in the audit trail)."
+        self.fields["reason"].help_text = help_text or _("Required; kept in the audit trail.")
+        self.fields["reason"].error_messages["required"] = required
         self.helper = FormHelper()
         self.helper.form_tag = False
 
 
 class LockFilterForm(forms.Form):
-    scope = forms.ChoiceField(label="Scope", required=False, choices=[("", "Any scope"), *LockScope.choices])
+    scope = forms.ChoiceField(label=_("Scope"), required=False, choices=[("", _("Any scope")), *LockScope.choices])
     state = forms.ChoiceField(
-        label="State",
+        label=_("State"),
         required=False,
-        choices=[("", "Active and released"), ("active", "Active"), ("released", "Released")],
+        choices=[("", _("Active and released")), ("active", pgettext_lazy("lock state", "Active")),
+                 ("released", pgettext_lazy("lock state", "Released"))],
     )
     participant = forms.CharField(
-        label="Participant", required=False, max_length=20, help_text="Study or screening number."
+        label=_("Participant"), required=False, max_length=20, help_text=_("Study or screening number.")
     )
 
     def filters(self) -> dict[str, str]:
@@ -62,11 +74,14 @@ class LockFilterForm(forms.Form):
         return {name: (self.cleaned_data[name] or "").strip() for name in ("scope", "state", "participant")}
 
 
-SORT_CHOICES = [*SDV_SORTS.items(), *((f"-{key}", f"{label} (descending)") for key, label in SDV_SORTS.items())]
+SORT_CHOICES = [
+    *SDV_SORTS.items(),
+    *((f"-{key}", format_lazy(_("{label} (descending)"), label=label)) for key, label in SDV_SORTS.items()),
+]
 
 
 class SdvSortForm(forms.Form):
-    sort = forms.ChoiceField(label="Sort by", required=False, choices=SORT_CHOICES)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
 
     def sort_key(self) -> str:
         if self.is_valid() and self.cleaned_data["sort"]:

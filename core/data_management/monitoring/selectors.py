@@ -20,6 +20,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.crf import crf_model_for, crf_models, form_label
 from core.models import DataLock, LockScope, SourceVerification
@@ -28,9 +30,9 @@ from enrollment.models import Participant
 
 VERIFIED, CHANGED, NOT_VERIFIED = "verified", "changed", "not_verified"
 SDV_STATE_LABELS = {
-    VERIFIED: "Verified",
-    CHANGED: "Changed since verification",
-    NOT_VERIFIED: "Not verified",
+    VERIFIED: gettext_lazy("Verified"),
+    CHANGED: gettext_lazy("Changed since verification"),
+    NOT_VERIFIED: gettext_lazy("Not verified"),
 }
 
 # The value of a record's checkbox on the monitoring page: content type, primary key and the version
@@ -40,7 +42,7 @@ RECORD_KEY = re.compile(r"^(\d+)-(\d+)-(\d+)$")
 
 def user_name(user) -> str:
     if user is None:
-        return "the system"
+        return _("the system")
     return user.get_full_name() or user.get_username()
 
 
@@ -107,10 +109,10 @@ def participant_banner_locks(participant: Participant | None) -> list[DataLock]:
 def lock_target(lock: DataLock) -> str:
     """What a lock covers, for people: "Whole study", "S-0003" or "S-0003 · Adverse event: AE 1..."."""
     if lock.scope == LockScope.STUDY:
-        return "Whole study"
+        return _("Whole study")
     number = participant_number(lock.participant) if lock.participant_id else "—"
     if lock.scope == LockScope.PARTICIPANT:
-        return f"Participant {number}"
+        return _("Participant %(number)s") % {"number": number}
     return f"{number} · {lock.record_label}"
 
 
@@ -295,7 +297,7 @@ def participant_monitoring(participant: Participant) -> MonitoringPage:
                 form_label=label,
                 label=record_label(record, participant),
                 version=record.version,
-                changed_by=users.get(record.last_changed_by_id, "the system") if record.last_changed_at else "—",
+                changed_by=users.get(record.last_changed_by_id, _("the system")) if record.last_changed_at else "—",
                 changed_at=record.last_changed_at,
                 verification=verification,
                 sdv_state=state,
@@ -351,7 +353,7 @@ def verification_targets(participant: Participant, keys: list[str]) -> list[tupl
         match = RECORD_KEY.fullmatch(key)
         model = crf_model_for(int(match.group(1))) if match else None
         if model is None:
-            raise ValidationError("A selected record is not a CRF record.", code="sdv.not_a_record")
+            raise ValidationError(_("A selected record is not a CRF record."), code="sdv.not_a_record")
         wanted.setdefault(model, {})[int(match.group(2))] = int(match.group(3))
     targets = []
     for model, versions in wanted.items():
@@ -360,8 +362,8 @@ def verification_targets(participant: Participant, keys: list[str]) -> list[tupl
         missing = set(versions) - set(found)
         if missing:
             raise ValidationError(
-                f"{form_label(model)} record {min(missing)} is not one of this participant's records any more; "
-                "reload the page.",
+                _("%(form)s record %(number)s is not one of this participant's records any more; reload the page.")
+                % {"form": form_label(model), "number": min(missing)},
                 code="sdv.not_a_record",
             )
         targets.extend((found[pk], versions[pk]) for pk in sorted(versions))
@@ -380,10 +382,10 @@ class ParticipantSdv:
 
 
 SDV_SORTS = {
-    "participant": "Participant",
-    "verified": "Verified (%)",
-    "changed": "Changed since verification",
-    "total": "Records",
+    "participant": gettext_lazy("Participant"),
+    "verified": gettext_lazy("Verified (%)"),
+    "changed": gettext_lazy("Changed since verification"),
+    "total": gettext_lazy("Records"),
 }
 
 

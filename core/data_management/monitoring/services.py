@@ -13,7 +13,9 @@
   lock the same target twice at the same moment.
 
 Verifying and locking change no clinical data: a locked record can still be verified.
-Every write is audited (django-simple-history: who, when, and the reason as the change reason).
+Every write is audited (django-simple-history: who, when, and the reason as the change reason). The
+change reasons and a record lock's ``record_label`` are stored in English whatever the user's
+language (the study export reads them); refusals are in the user's language.
 """
 
 import datetime
@@ -23,7 +25,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.crf import form_label, is_crf_model, participant_id_of
 from core.models import ClinicalRecord, DataLock, LockScope, NumberSequence, SourceVerification
@@ -33,8 +37,8 @@ from .selectors import record_label, user_name
 
 LOCK_SEQUENCE = "data_locks"
 REASON_MESSAGES = {
-    "lock": "Give the reason for locking (it is kept in the audit trail).",
-    "unlock": "Give the reason for unlocking (it is kept in the audit trail).",
+    "lock": gettext_lazy("Give the reason for locking (it is kept in the audit trail)."),
+    "unlock": gettext_lazy("Give the reason for unlocking (it is kept in the audit trail)."),
 }
 
 
@@ -47,16 +51,23 @@ def _when(value: datetime.datetime) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
-def _describe(record: ClinicalRecord) -> str:
-    """The record named for people, e.g. "Adverse event: AE 1: Nausea grade 2" (participant by number)."""
+def _describe(record: ClinicalRecord) -> tuple[str, str]:
+    """The record named for people, e.g. "Adverse event: AE 1: Nausea grade 2" (participant by
+    number): in the active language, and in English for what is stored."""
     participant_id = participant_id_of(record)
     participant = Participant.objects.filter(pk=participant_id).first() if participant_id else None
-    return f"{form_label(type(record))}: {record_label(record, participant)}"
+
+    def name() -> str:
+        return f"{form_label(type(record))}: {record_label(record, participant)}"
+
+    with translation.override("en"):
+        stored = name()
+    return name(), stored
 
 
-def _crf_record(record: ClinicalRecord, what: str) -> None:
+def _crf_record(record: ClinicalRecord, refusal: str) -> None:
     if not is_crf_model(type(record)) or record.pk is None:
-        raise ValidationError(f"Only a saved CRF record can be {what}.", code="dm.not_a_record")
+        raise ValidationError(refusal, code="dm.not_a_record")
 
 
 # --- source data verification --------------------------------------------------------------------------
@@ -71,21 +82,22 @@ def record_verify(
     ``expected_version`` is the version the monitor saw (default: ``record.version`` as loaded);
     if the record changed since, nothing is saved. Refused when it is already verified at this
     version. Raises ``PermissionDenied`` for anyone without ``core.verify_source``."""
-    _require(user, "core.verify_source", "Only monitors verify source data.")
-    _crf_record(record, "source-verified")
+    _require(user, "core.verify_source", _("Only monitors verify source data."))
+    _crf_record(record, _("Only a saved CRF record can be source-verified."))
     model = type(record)
     stored = model.objects.select_for_update().get(pk=record.pk)
-    label = _describe(stored)
+    label, label_en = _describe(stored)
     seen = record.version if expected_version is None else expected_version
     if stored.version != seen:
         raise ValidationError(
-            f"{label} changed after you loaded it (now version {stored.version}, you saw version {seen}): "
-            "review the change, then verify it again. Nothing was verified.",
+            _("%(record)s changed after you loaded it (now version %(version)s, you saw version %(seen)s): "
+              "review the change, then verify it again. Nothing was verified.")
+            % {"record": label, "version": stored.version, "seen": seen},
             code="sdv.stale",
-        )
+        )  # fmt: skip
     participant_id = participant_id_of(stored)
     if participant_id is None:
-        raise ValidationError(f"{label} belongs to no participant.", code="dm.no_participant")
+        raise ValidationError(_("%(record)s belongs to no participant.") % {"record": label}, code="dm.no_participant")
     content_type = ContentType.objects.get_for_model(model)
     existing = (
         SourceVerification.objects.filter(content_type=content_type, object_id=stored.pk, record_version=stored.version)
@@ -94,10 +106,11 @@ def record_verify(
     )
     if existing is not None:
         raise ValidationError(
-            f"{label} is already verified at version {stored.version} "
-            f"(by {user_name(existing.verified_by)} at {_when(existing.verified_at)}).",
+            _("%(record)s is already verified at version %(version)s (by %(user)s at %(when)s).")
+            % {"record": label, "version": stored.version, "user": user_name(existing.verified_by),
+               "when": _when(existing.verified_at)},
             code="sdv.already_verified",
-        )
+        )  # fmt: skip
     verification = SourceVerification(
         content_type=content_type,
         object_id=stored.pk,
@@ -107,7 +120,7 @@ def record_verify(
         verified_at=now,
     )
     verification.full_clean()
-    verification._change_reason = f"Source data verified: {label}, version {stored.version}"
+    verification._change_reason = f"Source data verified: {label_en}, version {stored.version}"
     verification._history_user = user
     verification.save()
     return verification
@@ -119,9 +132,9 @@ def records_verify(
 ) -> list[SourceVerification]:
     """Verify several records at once, each at the version the monitor saw (``(record, version)``
     pairs). All or nothing: if any one is refused, none is verified and every refusal is raised."""
-    _require(user, "core.verify_source", "Only monitors verify source data.")
+    _require(user, "core.verify_source", _("Only monitors verify source data."))
     if not records:
-        raise ValidationError("Select at least one record to mark verified.", code="sdv.none_selected")
+        raise ValidationError(_("Select at least one record to mark verified."), code="sdv.none_selected")
     done: list[SourceVerification] = []
     refusals: list[ValidationError] = []
     for record, version in records:
@@ -150,13 +163,15 @@ def _clean_reason(reason: str, kind: str) -> str:
     return reason
 
 
-def _refuse_if_locked(existing: DataLock | None, what: str) -> None:
+def _refuse_if_locked(existing: DataLock | None, refusal: str, **what) -> None:
+    """Refuse a second lock of the same target: ``refusal`` names the target (``what``) and has the
+    placeholders ``%(user)s``, ``%(when)s`` and ``%(reason)s`` of the existing lock."""
     if existing is not None:
         raise ValidationError(
-            f"{what} is already locked (by {user_name(existing.locked_by)} at {_when(existing.locked_at)}: "
-            f"{existing.reason}).",
+            refusal % {**what, "user": user_name(existing.locked_by), "when": _when(existing.locked_at),
+                       "reason": existing.reason},
             code="lock.already_locked",
-        )
+        )  # fmt: skip
 
 
 def _lock_save(lock: DataLock, *, user: AbstractBaseUser, change_reason: str) -> DataLock:
@@ -174,24 +189,25 @@ def _active(**target) -> DataLock | None:
 @transaction.atomic
 def record_lock(*, record: ClinicalRecord, user: AbstractBaseUser, reason: str, now: datetime.datetime) -> DataLock:
     """Lock one CRF record: it cannot be saved until unlocked. Refused when it is already locked."""
-    _require(user, "core.lock_data", "Only data managers lock data.")
-    _crf_record(record, "locked")
+    _require(user, "core.lock_data", _("Only data managers lock data."))
+    _crf_record(record, _("Only a saved CRF record can be locked."))
     reason = _clean_reason(reason, "lock")
     _serialise_lock_writes()
     content_type = ContentType.objects.get_for_model(type(record))
-    label = _describe(record)
-    _refuse_if_locked(_active(scope=LockScope.RECORD, content_type=content_type, object_id=record.pk), label)
+    label, label_en = _describe(record)
+    _refuse_if_locked(_active(scope=LockScope.RECORD, content_type=content_type, object_id=record.pk),
+                      _("%(record)s is already locked (by %(user)s at %(when)s: %(reason)s)."), record=label)  # fmt: skip
     lock = DataLock(
         scope=LockScope.RECORD,
         participant_id=participant_id_of(record),
         content_type=content_type,
         object_id=record.pk,
-        record_label=label[:200],
+        record_label=label_en[:200],
         reason=reason,
         locked_by=user,
         locked_at=now,
     )
-    return _lock_save(lock, user=user, change_reason=f"Locked {label}: {reason}")
+    return _lock_save(lock, user=user, change_reason=f"Locked {label_en}: {reason}")
 
 
 @transaction.atomic
@@ -200,11 +216,13 @@ def participant_lock(
 ) -> DataLock:
     """Lock all of one participant's data (her records and any new one). Refused when her data is
     already locked."""
-    _require(user, "core.lock_data", "Only data managers lock data.")
+    _require(user, "core.lock_data", _("Only data managers lock data."))
     reason = _clean_reason(reason, "lock")
     _serialise_lock_writes()
     number = participant.study_number or participant.screening_number
-    _refuse_if_locked(_active(scope=LockScope.PARTICIPANT, participant=participant), f"The data of {number}")
+    _refuse_if_locked(_active(scope=LockScope.PARTICIPANT, participant=participant),
+                      _("The data of %(number)s is already locked (by %(user)s at %(when)s: %(reason)s)."),
+                      number=number)  # fmt: skip
     lock = DataLock(scope=LockScope.PARTICIPANT, participant=participant, reason=reason, locked_by=user, locked_at=now)
     return _lock_save(lock, user=user, change_reason=f"Locked the data of {number}: {reason}")
 
@@ -213,10 +231,11 @@ def participant_lock(
 def study_lock(*, user: AbstractBaseUser, reason: str, now: datetime.datetime) -> DataLock:
     """Lock the whole study (e.g. the database lock for the final analysis): no clinical record
     can be saved or added. Refused when the study is already locked."""
-    _require(user, "core.lock_data", "Only data managers lock data.")
+    _require(user, "core.lock_data", _("Only data managers lock data."))
     reason = _clean_reason(reason, "lock")
     _serialise_lock_writes()
-    _refuse_if_locked(_active(scope=LockScope.STUDY), "The study")
+    _refuse_if_locked(_active(scope=LockScope.STUDY),
+                      _("The study is already locked (by %(user)s at %(when)s: %(reason)s)."))  # fmt: skip
     lock = DataLock(scope=LockScope.STUDY, reason=reason, locked_by=user, locked_at=now)
     return _lock_save(lock, user=user, change_reason=f"Locked the study: {reason}")
 
@@ -225,12 +244,13 @@ def study_lock(*, user: AbstractBaseUser, reason: str, now: datetime.datetime) -
 def lock_release(*, lock: DataLock, user: AbstractBaseUser, reason: str, now: datetime.datetime) -> DataLock:
     """Unlock: the lock stays on record with who unlocked it, when and why. Refused when it is
     already unlocked."""
-    _require(user, "core.lock_data", "Only data managers unlock data.")
+    _require(user, "core.lock_data", _("Only data managers unlock data."))
     reason = _clean_reason(reason, "unlock")
     stored = DataLock.objects.select_for_update(of=("self",)).select_related("unlocked_by").get(pk=lock.pk)
     if stored.unlocked_at is not None:
         raise ValidationError(
-            f"This lock was already released (by {user_name(stored.unlocked_by)} at {_when(stored.unlocked_at)}).",
+            _("This lock was already released (by %(user)s at %(when)s).")
+            % {"user": user_name(stored.unlocked_by), "when": _when(stored.unlocked_at)},
             code="lock.already_released",
         )
     stored.unlocked_by = user

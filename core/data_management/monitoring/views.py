@@ -1,6 +1,7 @@
 """Monitoring pages: a participant's CRF records with their SDV and lock state (monitors mark them
 verified; data managers lock and unlock), locking a record or a participant, unlocking, the study
-lock for the final analysis, the locks list and the study-wide SDV overview (each with a CSV)."""
+lock for the final analysis, the locks list and the study-wide SDV overview (each with a CSV; the CSVs
+are in English whatever the user's language: ``core.csv_stream``)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -9,10 +10,12 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from core.crf import crf_model_for, form_label, participant_id_of
-from core.csv_stream import csv_response
+from core.csv_stream import CSV_LANGUAGE, csv_response
 from core.forms import add_service_errors
 from core.models import DataLock, LockScope
 from core.sites import restrict_to_user_sites
@@ -23,7 +26,7 @@ from .forms import LockFilterForm, ReasonForm, SdvSortForm, VerifyRecordsForm
 
 LOCKS_PAGE_SIZE = 100
 VIEW_MONITORING = ("core.view_sourceverification", "core.view_datalock")
-STUDY_LOCK_SUGGESTION = "Final analysis database lock"
+STUDY_LOCK_SUGGESTION = gettext_noop("Final analysis database lock")
 
 
 def _monitoring_redirect(participant_id: int):
@@ -40,7 +43,7 @@ def participant_monitoring(request, pk):
     form = VerifyRecordsForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not request.user.has_perm("core.verify_source"):
-            raise PermissionDenied("Only monitors verify source data.")
+            raise PermissionDenied(_("Only monitors verify source data."))
         if form.is_valid():
             try:
                 targets = selectors.verification_targets(participant, form.cleaned_data["records"])
@@ -48,7 +51,8 @@ def participant_monitoring(request, pk):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, f"{len(done)} record{'s' if len(done) != 1 else ''} marked verified.")
+                messages.success(request, ngettext("%(count)s record marked verified.", "%(count)s records marked verified.",
+                                                   len(done)) % {"count": len(done)})  # fmt: skip
                 return _monitoring_redirect(participant.pk)
     return render(request, "core/dm/monitoring_participant.html", {
         "participant": participant,
@@ -60,7 +64,8 @@ def participant_monitoring(request, pk):
 @permission_required(VIEW_MONITORING, raise_exception=True)
 def participant_monitoring_csv(request, pk):
     participant = get_object_or_404(Participant, pk=pk)
-    page = selectors.participant_monitoring(participant)
+    with translation.override(CSV_LANGUAGE):
+        page = selectors.participant_monitoring(participant)
     number = selectors.participant_number(participant)
     return csv_response(
         f"monitoring-{number}.csv", selectors.MONITORING_CSV_COLUMNS, selectors.monitoring_csv_rows(page)
@@ -81,7 +86,7 @@ def _lock_page(request, form, *, title, intro, submit, cancel_url, participant=N
 def record_lock(request, content_type_id, object_id):
     model = crf_model_for(content_type_id)
     if model is None:
-        raise Http404("Not a CRF record.")
+        raise Http404(_("Not a CRF record."))
     record = get_object_or_404(model, pk=object_id)
     participant = get_object_or_404(Participant, pk=participant_id_of(record))
     label = f"{form_label(model)}: {selectors.record_label(record, participant)}"
@@ -94,12 +99,12 @@ def record_lock(request, content_type_id, object_id):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{label} is locked.")
+            messages.success(request, _("%(record)s is locked.") % {"record": label})
             return _monitoring_redirect(participant.pk)
     return _lock_page(
-        request, form, title=f"Lock {label}", participant=participant,
-        intro="While locked, this record cannot be changed by anyone; unlocking needs a reason.",
-        submit="Lock the record", cancel_url=reverse("dm:participant_monitoring", args=[participant.pk]),
+        request, form, title=_("Lock %(record)s") % {"record": label}, participant=participant,
+        intro=_("While locked, this record cannot be changed by anyone; unlocking needs a reason."),
+        submit=_("Lock the record"), cancel_url=reverse("dm:participant_monitoring", args=[participant.pk]),
     )  # fmt: skip
 
 
@@ -116,12 +121,12 @@ def participant_lock(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"The data of {number} is locked.")
+            messages.success(request, _("The data of %(number)s is locked.") % {"number": number})
             return _monitoring_redirect(participant.pk)
     return _lock_page(
-        request, form, title=f"Lock the data of {number}", participant=participant,
-        intro="While locked, none of this participant's records can be changed or added; unlocking needs a reason.",
-        submit="Lock the participant's data", cancel_url=reverse("dm:participant_monitoring", args=[participant.pk]),
+        request, form, title=_("Lock the data of %(number)s") % {"number": number}, participant=participant,
+        intro=_("While locked, none of this participant's records can be changed or added; unlocking needs a reason."),
+        submit=_("Lock the participant's data"), cancel_url=reverse("dm:participant_monitoring", args=[participant.pk]),
     )  # fmt: skip
 
 
@@ -137,19 +142,19 @@ def _after_unlock_url(lock: DataLock) -> str:
 def lock_release(request, pk):
     lock = get_object_or_404(DataLock.objects.select_related("participant", "locked_by", "unlocked_by"), pk=pk)
     target = selectors.lock_target(lock)
-    form = ReasonForm(request.POST if request.method == "POST" else None, label="Reason for unlocking")
+    form = ReasonForm(request.POST if request.method == "POST" else None, kind="unlock")
     if request.method == "POST" and form.is_valid():
         try:
             services.lock_release(lock=lock, user=request.user, reason=form.cleaned_data["reason"], now=timezone.now())
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Unlocked: {target}.")
+            messages.success(request, _("Unlocked: %(target)s.") % {"target": target})
             return redirect(_after_unlock_url(lock))
     return _lock_page(
-        request, form, title=f"Unlock: {target}", participant=lock.participant, lock=lock, danger=True,
-        intro="Once unlocked, the data can be changed again. The lock stays on record with your reason.",
-        submit="Unlock", cancel_url=_after_unlock_url(lock),
+        request, form, title=_("Unlock: %(target)s") % {"target": target}, participant=lock.participant, lock=lock,
+        danger=True, intro=_("Once unlocked, the data can be changed again. The lock stays on record with your reason."),
+        submit=_("Unlock"), cancel_url=_after_unlock_url(lock),
     )  # fmt: skip
 
 
@@ -160,8 +165,8 @@ def study_lock(request):
     current = selectors.active_study_lock()
     form = ReasonForm(
         request.POST if request.method == "POST" else None,
-        label="Reason for unlocking" if current else "Reason for locking",
-        placeholder="" if current else f"e.g. {STUDY_LOCK_SUGGESTION}",
+        kind="unlock" if current else "lock",
+        placeholder="" if current else _("e.g. %(suggestion)s") % {"suggestion": _(STUDY_LOCK_SUGGESTION)},
     )
     if request.method == "POST" and form.is_valid():
         wanted = request.POST.get("action")
@@ -169,13 +174,13 @@ def study_lock(request):
             if wanted == "unlock" and current is not None:
                 services.lock_release(lock=current, user=request.user, reason=form.cleaned_data["reason"],
                                       now=timezone.now())  # fmt: skip
-                done = "The study is unlocked: data can be entered and changed again."
+                done = _("The study is unlocked: data can be entered and changed again.")
             elif wanted == "lock" and current is None:
                 services.study_lock(user=request.user, reason=form.cleaned_data["reason"], now=timezone.now())
-                done = "The study is locked: no data can be entered or changed."
+                done = _("The study is locked: no data can be entered or changed.")
             else:
                 raise ValidationError(
-                    "The study lock changed after you loaded this page; check its state and try again.",
+                    _("The study lock changed after you loaded this page; check its state and try again."),
                     code="lock.study.changed",
                 )
         except ValidationError as error:
@@ -232,5 +237,6 @@ def sdv_overview(request):
 
 @permission_required("core.view_sourceverification", raise_exception=True)
 def sdv_overview_csv(request):
-    rows = selectors.sdv_overview(sort=SdvSortForm(request.GET or None).sort_key(), user=request.user)
+    with translation.override(CSV_LANGUAGE):
+        rows = selectors.sdv_overview(sort=SdvSortForm(request.GET or None).sort_key(), user=request.user)
     return csv_response("sdv-overview.csv", selectors.SDV_CSV_COLUMNS, selectors.sdv_csv_rows(rows))

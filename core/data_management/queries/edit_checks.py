@@ -18,7 +18,9 @@ message)``. The checks hold no clinical logic of their own:
   started: ``toxicity.rules.adverse_event``). The AE service refuses these, so the check covers data
   saved before the rule or imported.
 
-``edit_checks_run`` keeps the automatic queries in step with the findings (see its docstring).
+``edit_checks_run`` keeps the automatic queries in step with the findings (see its docstring). The
+questions are written in the site's language (``settings.LANGUAGE_CODE``), whoever starts the run:
+they are stored once and read by everyone.
 """
 
 import datetime
@@ -26,10 +28,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import OuterRef, Prefetch, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.models import DataQuery, QueryAction, QueryMessage, QueryOrigin, QueryStatus
 from core.services import sequence_next_value
@@ -42,7 +47,7 @@ AE_END_BEFORE_START = ("ae.resolution_date.before_onset", "ae.death_date.before_
                        "ae.steroid_stop_date.before_start")  # fmt: skip
 
 RUN_COUNTER = "edit_checks_run"
-AUTO_CLOSE_TEXT = "Resolved: the edit check no longer finds this in the recorded data."
+AUTO_CLOSE_TEXT = gettext_noop("Resolved: the edit check no longer finds this in the recorded data.")
 
 
 @dataclass(frozen=True)
@@ -80,16 +85,23 @@ def labs_before_dose_findings(*, today: datetime.date) -> Iterator[Finding]:
             continue
         first, last = pre_dose_lab_window(dose.given_on)
         earlier = [day for day in dates if day < first]
-        window = f"from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+        facts = {"dose": dose.dose_label(), "given_on": f"{dose.given_on:%Y-%m-%d}", "first": f"{first:%Y-%m-%d}",
+                 "last": f"{last:%Y-%m-%d}", "window_days": (last - first).days}  # fmt: skip
         if earlier:
             latest = max(earlier)
-            before = f"the latest panel before it was collected on {latest:%Y-%m-%d}, {(dose.given_on - latest).days} days before the dose"
+            message = _(
+                "%(dose)s was given on %(given_on)s with no lab panel collected from %(first)s to %(last)s "
+                "(PROTOCOL §3: labs within %(window_days)s days before each dose); the latest panel before it was "
+                "collected on %(latest)s, %(gap_days)s days before the dose. Enter the panel that served this "
+                "dose, or say why there was none."
+            ) % {**facts, "latest": f"{latest:%Y-%m-%d}", "gap_days": (dose.given_on - latest).days}
         else:
-            before = "no panel was collected before it"
-        yield Finding(dose, "given_on", LABS_MISSING,
-                      f"{dose.dose_label()} was given on {dose.given_on:%Y-%m-%d} with no lab panel collected {window} "
-                      f"(PROTOCOL §3: labs within {(last - first).days} days before each dose); {before}. "
-                      "Enter the panel that served this dose, or say why there was none.")  # fmt: skip
+            message = _(
+                "%(dose)s was given on %(given_on)s with no lab panel collected from %(first)s to %(last)s "
+                "(PROTOCOL §3: labs within %(window_days)s days before each dose); no panel was collected before "
+                "it. Enter the panel that served this dose, or say why there was none."
+            ) % facts
+        yield Finding(dose, "given_on", LABS_MISSING, message)
 
 
 def dose_window_findings(*, today: datetime.date) -> Iterator[Finding]:
@@ -122,8 +134,8 @@ def dose_window_findings(*, today: datetime.date) -> Iterator[Finding]:
             finding = dose_window_deviation(dose)
             if finding is not None:
                 yield Finding(record, "given_on", finding.code,
-                              f"{finding.message} No reason is recorded for the difference: check the date, or "
-                              "record why the dose was given outside its window.")  # fmt: skip
+                              _("%(finding)s No reason is recorded for the difference: check the date, or record why "
+                                "the dose was given outside its window.") % {"finding": finding.message})  # fmt: skip
 
 
 def adverse_event_date_findings(*, today: datetime.date) -> Iterator[Finding]:
@@ -182,7 +194,13 @@ def edit_checks_run(*, now: datetime.datetime) -> EditCheckRun:
 
     Runs are serialised (a row lock on the ``edit_checks_run`` counter, which also counts them), so
     the daily run and a "Run edit checks now" at the same moment never open the same query twice.
+    The questions are written in ``settings.LANGUAGE_CODE``.
     """
+    with translation.override(settings.LANGUAGE_CODE):
+        return _keep_in_step(now=now)
+
+
+def _keep_in_step(*, now: datetime.datetime) -> EditCheckRun:
     sequence_next_value(name=RUN_COUNTER)
     findings = edit_check_findings(today=timezone.localdate(now))
     automatic = DataQuery.objects.filter(origin=QueryOrigin.AUTOMATIC)
@@ -212,6 +230,6 @@ def edit_checks_run(*, now: datetime.datetime) -> EditCheckRun:
         opened += 1
     for key, query in unresolved.items():
         if key not in found_keys:
-            query_auto_close(query=query, text=AUTO_CLOSE_TEXT, now=now)
+            query_auto_close(query=query, text=_(AUTO_CLOSE_TEXT), now=now)
             closed += 1
     return EditCheckRun(findings=len(findings), opened=opened, kept=kept, closed=closed)

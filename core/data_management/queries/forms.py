@@ -3,6 +3,8 @@ re-open), and the list filters. The rules (who may do what, which transitions ex
 exist) are the services'; the forms only check the input's shape."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
 
 from core.models import QueryAction, QueryOrigin
 
@@ -12,10 +14,10 @@ _TEXT_ROWS = {"rows": 3}
 
 
 class RaiseQueryForm(forms.Form):
-    field_name = forms.ChoiceField(label="Field", required=False,
-                                   help_text="The field the question is about, or the record as a whole.")  # fmt: skip
-    text = forms.CharField(label="Question", max_length=4000, widget=forms.Textarea(attrs=_TEXT_ROWS),
-                           error_messages={"required": "Write the question."})  # fmt: skip
+    field_name = forms.ChoiceField(label=_("Field"), required=False,
+                                   help_text=_("The field the question is about, or the record as a whole."))  # fmt: skip
+    text = forms.CharField(label=pgettext_lazy("data query", "Question"), max_length=4000, widget=forms.Textarea(attrs=_TEXT_ROWS),
+                           error_messages={"required": _("Write the question.")})  # fmt: skip
 
     def __init__(self, *args, field_choices, **kwargs):
         super().__init__(*args, **kwargs)
@@ -23,9 +25,9 @@ class RaiseQueryForm(forms.Form):
 
 
 STEP_LABELS = {
-    QueryAction.ANSWER: ("Answer", "Answer the query"),
-    QueryAction.CLOSE: ("Why it is closed", "Close the query"),
-    QueryAction.REOPEN: ("Why it is re-opened", "Re-open the query"),
+    QueryAction.ANSWER: (pgettext_lazy("data query", "Answer"), _("Answer the query")),
+    QueryAction.CLOSE: (_("Why it is closed"), _("Close the query")),
+    QueryAction.REOPEN: (_("Why it is re-opened"), _("Re-open the query")),
 }
 
 
@@ -34,7 +36,7 @@ class QueryStepForm(forms.Form):
 
     action = forms.ChoiceField(choices=[(action, action) for action in STEP_LABELS], widget=forms.HiddenInput)
     text = forms.CharField(max_length=4000, widget=forms.Textarea(attrs=_TEXT_ROWS),
-                           error_messages={"required": "Write a few words: every step of a query is kept with its text."})  # fmt: skip
+                           error_messages={"required": _("Write a few words: every step of a query is kept with its text.")})  # fmt: skip
 
     def __init__(self, *args, action: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -45,18 +47,24 @@ class QueryStepForm(forms.Form):
         self.submit_label = STEP_LABELS[action][1] if action else ""
 
 
-_AGE_CHOICES = [("", "Any age"), *((str(days), f"Raised more than {days} days ago") for days in AGE_FILTER_DAYS)]
+def _age_choices() -> list[tuple[str, str]]:
+    return [
+        ("", _("Any age")),
+        *((str(days), ngettext("Raised more than %(days)s day ago", "Raised more than %(days)s days ago", days)
+           % {"days": days}) for days in AGE_FILTER_DAYS),
+    ]  # fmt: skip
 
 
 class QueryFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=STATUS_FILTERS, required=False)
-    age = forms.ChoiceField(label="Age", choices=_AGE_CHOICES, required=False)
-    form = forms.TypedChoiceField(label="Form", coerce=int, required=False, empty_value=None)
-    origin = forms.ChoiceField(choices=[("", "Any origin"), *QueryOrigin.choices], required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=STATUS_FILTERS, required=False)
+    age = forms.ChoiceField(label=pgettext_lazy("how long a query has waited", "Age"), required=False)
+    form = forms.TypedChoiceField(label=_("Form"), coerce=int, required=False, empty_value=None)
+    origin = forms.ChoiceField(label=_("Origin"), choices=[("", _("Any origin")), *QueryOrigin.choices], required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["form"].choices = [("", "Any form"), *form_choices()]
+        self.fields["age"].choices = _age_choices()
+        self.fields["form"].choices = [("", _("Any form")), *form_choices()]
 
     def filters(self, *, participant_id: int | None = None) -> QueryFilters:
         """The filters chosen (none when the form is not valid)."""

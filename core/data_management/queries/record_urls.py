@@ -7,7 +7,8 @@ such page, e.g. an unscheduled visit has no visit form of its own) and the permi
 view asks for, so a link is only offered to someone who can open it.
 
 ``record_label`` names a record without the participant's initials (lists and CSV downloads are
-pseudonymised; the participant column gives the study or screening number).
+pseudonymised; the participant column gives the study or screening number), in the active language
+(a query stores it in English: ``queries.services``).
 """
 
 import datetime
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 
 @dataclass(frozen=True)
@@ -55,11 +58,17 @@ def _assessment_edit(assessment) -> str:
 
 def _date(value) -> str:
     if not value:
-        return "no date"
+        return _("no date")
     if isinstance(value, datetime.datetime):
         value = timezone.localtime(value)
     return f"{value:%Y-%m-%d}"
 
+
+# The names of the records that have a fixed name (translated where they are shown: ``DataQuery.record_name``).
+PARTICIPANT_DETAILS = gettext_noop("Participant details")
+SCREENING = gettext_noop("Screening")
+FOLLOW_UP_STATUS = gettext_noop("Follow-up status")
+FIXED_LABELS = frozenset({PARTICIPANT_DETAILS, SCREENING, FOLLOW_UP_STATUS})
 
 _VIEW_PARTICIPANT = RecordPage("enrollment:participant_detail", lambda r: {"pk": r.participant_id},
                                ("enrollment.view_participant",))  # fmt: skip
@@ -72,13 +81,13 @@ PAGES: dict[str, RecordPages] = {
     "enrollment.participant": RecordPages(
         edit=RecordPage("enrollment:participant_update", lambda r: {"pk": r.pk}, ("enrollment.change_participant",)),
         view=RecordPage("enrollment:participant_detail", lambda r: {"pk": r.pk}, ("enrollment.view_participant",)),
-        label=lambda r: "Participant details",
+        label=lambda r: _(PARTICIPANT_DETAILS),
     ),
     "enrollment.participantstatuschange": RecordPages(view=_VIEW_PARTICIPANT),
     "enrollment.screening": RecordPages(
         edit=RecordPage("enrollment:screening_edit", _participant, ("enrollment.view_screening", "enrollment.change_screening")),
         view=RecordPage("enrollment:screening_edit", _participant, ("enrollment.view_screening",)),
-        label=lambda r: "Screening",
+        label=lambda r: _(SCREENING),
     ),
     "enrollment.consent": RecordPages(view=_VIEW_PARTICIPANT),
     "enrollment.eligibilitysignature": RecordPages(view=_VIEW_PARTICIPANT),
@@ -132,7 +141,7 @@ PAGES: dict[str, RecordPages] = {
                         ("toxicity.change_labpanel", "toxicity.change_labresult")),  # fmt: skip
         view=RecordPage("toxicity:lab_detail", lambda r: {"pk": r.panel.participant_id, "panel_pk": r.panel_id},
                         ("toxicity.view_labpanel",)),  # fmt: skip
-        label=lambda r: f"{r} (panel {_date(r.panel.collected_on)})",
+        label=lambda r: _("%(result)s (panel %(date)s)") % {"result": r, "date": _date(r.panel.collected_on)},
     ),
     "toxicity.adverseevent": RecordPages(
         edit=RecordPage("toxicity:ae_update", lambda r: {"pk": r.participant_id, "ae_pk": r.pk},
@@ -155,7 +164,8 @@ PAGES: dict[str, RecordPages] = {
                         ("efficacy.change_tumourassessment",)),  # fmt: skip
         view=RecordPage("efficacy:assessment_detail", lambda r: {"assessment_pk": r.pk},
                         ("efficacy.view_tumourassessment",)),  # fmt: skip
-        label=lambda r: f"{r.get_kind_display()} assessment of {_date(r.assessment_date)}",
+        label=lambda r: _("%(kind)s assessment of %(date)s") % {"kind": r.get_kind_display(),
+                                                                "date": _date(r.assessment_date)},
     ),
     "efficacy.lesion": RecordPages(
         edit=RecordPage("efficacy:baseline_update", lambda r: {"assessment_pk": r.baseline_id},
@@ -172,19 +182,19 @@ PAGES: dict[str, RecordPages] = {
     "efficacy.responseconfirmation": RecordPages(
         view=RecordPage("efficacy:assessment_detail", lambda r: {"assessment_pk": r.assessment_id},
                         ("efficacy.view_tumourassessment",)),  # fmt: skip
-        label=lambda r: f"Response confirmation of {_date(r.confirmed_at)}",
+        label=lambda r: _("Response confirmation of %(date)s") % {"date": _date(r.confirmed_at)},
     ),
     "efficacy.progression": RecordPages(
         edit=RecordPage("efficacy:progression_update", lambda r: {"progression_pk": r.pk},
                         ("efficacy.change_progression",)),  # fmt: skip
         view=_FOLLOW_UP,
-        label=lambda r: f"Progression of {_date(r.progression_date)}",
+        label=lambda r: _("Progression of %(date)s") % {"date": _date(r.progression_date)},
     ),
     "efficacy.followupstatus": RecordPages(
         edit=RecordPage("efficacy:follow_up_status", _participant,
                         ("efficacy.add_followupstatus", "efficacy.change_followupstatus")),  # fmt: skip
         view=_FOLLOW_UP,
-        label=lambda r: "Follow-up status",
+        label=lambda r: _(FOLLOW_UP_STATUS),
     ),
 }
 

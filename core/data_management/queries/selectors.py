@@ -14,6 +14,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from core.crf import crf_models, form_label
 from core.csv_stream import CHUNK_SIZE
@@ -28,19 +30,24 @@ UNRESOLVED = (QueryStatus.OPEN, QueryStatus.ANSWERED)
 # The "status" filter: one status, or every query still waiting for someone.
 STATUS_UNRESOLVED = "unresolved"
 STATUS_FILTERS = (
-    ("", "Any status"),
-    (STATUS_UNRESOLVED, "Open or answered"),
+    ("", gettext_lazy("Any status")),
+    (STATUS_UNRESOLVED, gettext_lazy("Open or answered")),
     *QueryStatus.choices,
 )
 # The "age" filter: raised more than so many days ago.
 AGE_FILTER_DAYS = (7, 14, 30)
 # The dashboards' open queries by age: (label, lowest age in days, highest age in days or None).
-AGE_BANDS = (("Up to 7 days", 0, 7), ("8 to 14 days", 8, 14), ("15 to 30 days", 15, 30), ("Over 30 days", 31, None))
+AGE_BANDS = (
+    (gettext_lazy("Up to 7 days"), 0, 7),
+    (gettext_lazy("8 to 14 days"), 8, 14),
+    (gettext_lazy("15 to 30 days"), 15, 30),
+    (gettext_lazy("Over 30 days"), 31, None),
+)
 
 
 def user_name(user) -> str:
     if user is None:
-        return "Edit check"
+        return _("Edit check")
     return user.get_full_name() or user.get_username()
 
 
@@ -220,7 +227,7 @@ def display_value(record, field) -> str:
             return record_urls.record_label(related)  # without the participant's initials
         return str(related)
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return _("Yes") if value else _("No")
     if isinstance(value, datetime.datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, datetime.date):
@@ -332,7 +339,7 @@ def record_page(record, *, user) -> RecordPageData:
         lock=active_lock_for(record),
         edit_url=record_urls.edit_url(record, user),
         view_url=record_urls.view_url(record, user),
-        field_choices=(("", "The record as a whole"), *((row.name, row.label) for row in rows)),
+        field_choices=(("", _("The record as a whole")), *((row.name, row.label) for row in rows)),
     )
 
 
@@ -376,7 +383,7 @@ def open_counts_by_age(
         f"band{index}": Count("id", filter=_age_band_filter(now, low, high))
         for index, (_label, low, high) in enumerate(AGE_BANDS)
     })  # fmt: skip
-    return tuple((label, counts[f"band{index}"]) for index, (label, _low, _high) in enumerate(AGE_BANDS))
+    return tuple((str(label), counts[f"band{index}"]) for index, (label, _low, _high) in enumerate(AGE_BANDS))
 
 
 def status_counts(*, participant_id: int | None = None) -> dict[str, int]:
@@ -399,14 +406,19 @@ def participant_panel_lines(participant_id: int, *, now: datetime.datetime) -> l
         .values_list("raised_at", flat=True)
         .first()
     )
-    open_line = f"{counts[QueryStatus.OPEN]} open"
-    if oldest is not None:
+    if oldest is None:
+        open_line = _("%(count)s open") % {"count": counts[QueryStatus.OPEN]}
+    else:
         days = max((now - oldest).days, 0)
-        open_line += f" (the oldest raised {days} day{'s' if days != 1 else ''} ago)"
+        open_line = ngettext(
+            "%(count)s open (the oldest raised %(days)s day ago)",
+            "%(count)s open (the oldest raised %(days)s days ago)",
+            days,
+        ) % {"count": counts[QueryStatus.OPEN], "days": days}
     return [
         open_line,
-        f"{counts[QueryStatus.ANSWERED]} answered, awaiting closure",
-        f"{counts[QueryStatus.CLOSED]} closed",
+        _("%(count)s answered, awaiting closure") % {"count": counts[QueryStatus.ANSWERED]},
+        _("%(count)s closed") % {"count": counts[QueryStatus.CLOSED]},
     ]
 
 
@@ -441,7 +453,7 @@ def query_highlight(query_pk: int, *, path: str) -> QueryHighlight | None:
     return QueryHighlight(
         query_id=query.pk,
         field_name=query.field_name,
-        field_label=query.field_label,
+        field_label=query.field_name_label,
         text=query.text,
         status_label=query.get_status_display(),
         url=reverse("dm:query_detail", kwargs={"query_pk": query.pk}),

@@ -19,6 +19,10 @@ what and why. Every step needs words. A refused step raises ``ValidationError`` 
 
 Queries are not clinical records: a data lock does not stop them (a query on locked data is how a
 monitor asks for it to be unlocked and corrected).
+
+The query's form, field and record labels and the change reasons of the audit trail are stored in
+English whatever the user's language (the study export's query log and audit trail read them); the
+messages to the user are in the user's language.
 """
 
 import datetime
@@ -27,7 +31,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import translation
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.crf import form_label, is_crf_model, participant_id_of
 from core.models import DataQuery, QueryAction, QueryMessage, QueryOrigin, QueryStatus
@@ -49,10 +56,10 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 _TEXT_REQUIRED = {
-    QueryAction.RAISE: "Write the question.",
-    QueryAction.ANSWER: "Write the answer.",
-    QueryAction.CLOSE: "Say why the query is closed.",
-    QueryAction.REOPEN: "Say why the query is re-opened.",
+    QueryAction.RAISE: gettext_lazy("Write the question."),
+    QueryAction.ANSWER: gettext_lazy("Write the answer."),
+    QueryAction.CLOSE: gettext_lazy("Say why the query is closed."),
+    QueryAction.REOPEN: gettext_lazy("Say why the query is re-opened."),
 }
 
 
@@ -87,9 +94,15 @@ def _required_text(text: str, action: str) -> str:
     return cleaned
 
 
-def _require_permission(user: AbstractBaseUser, permission: str, doing: str) -> None:
+def _require_permission(user: AbstractBaseUser, permission: str, refusal: str) -> None:
     if user is None or not user.has_perm(permission):
-        raise ValidationError(f"You cannot {doing}.", code="query.permission")
+        raise ValidationError(refusal, code="query.permission")
+
+
+def _action_in_english(action: str) -> str:
+    """The step's name in English, lower case, for the change reasons of the audit trail."""
+    with translation.override("en"):
+        return str(QueryAction(action).label).lower()
 
 
 def _save_query(query: DataQuery, *, user: AbstractBaseUser | None, reason: str) -> None:
@@ -103,7 +116,7 @@ def _add_message(query: DataQuery, *, action: str, text: str, user: AbstractBase
                  now: datetime.datetime) -> QueryMessage:  # fmt: skip
     message = QueryMessage(query=query, action=action, text=text, user=user, at=now)
     message.full_clean()
-    message._change_reason = f"Query #{query.pk}: {QueryAction(action).label.lower()}"
+    message._change_reason = f"Query #{query.pk}: {_action_in_english(action)}"
     message._history_user = user
     message.save()
     return message
@@ -113,20 +126,27 @@ def _new_query(*, record, field_name: str, text: str, origin: str, check_code: s
                user: AbstractBaseUser | None, now: datetime.datetime) -> DataQuery:  # fmt: skip
     model = type(record)
     if not is_crf_model(model) or record.pk is None:
-        raise ValidationError("Queries are raised on saved CRF records only.", code="query.record.not_crf")
+        raise ValidationError(_("Queries are raised on saved CRF records only."), code="query.record.not_crf")
     field_name = (field_name or "").strip()
     if field_name and field_name not in {field.name for field in queryable_fields(model)}:
         raise ValidationError(
-            {"field_name": ValidationError(f"{form_label(model)} has no field {field_name!r}.", code="query.field.unknown")}
-        )
+            {"field_name": ValidationError(
+                _("%(form)s has no field %(field)s.") % {"form": form_label(model), "field": repr(field_name)},
+                code="query.field.unknown",
+            )}
+        )  # fmt: skip
+    with translation.override("en"):
+        labels = {
+            "field_label": field_label_of(model, field_name)[:200],
+            "form_label": form_label(model)[:100],
+            "record_label": record_label(record)[:200],
+        }
     query = DataQuery(
         content_type=ContentType.objects.get_for_model(model),
         object_id=record.pk,
         participant_id=participant_id_of(record),
         field_name=field_name,
-        field_label=field_label_of(model, field_name)[:200],
-        form_label=form_label(model)[:100],
-        record_label=record_label(record)[:200],
+        **labels,
         text=text,
         status=QueryStatus.OPEN,
         origin=origin,
@@ -147,7 +167,8 @@ def _step(query: DataQuery, *, action: str, text: str, user: AbstractBaseUser | 
     sources, target = TRANSITIONS[action]
     if locked.status not in sources:
         raise ValidationError(
-            f"A query that is {locked.get_status_display().lower()} cannot be {QueryAction(action).label.lower()}.",
+            _("A query that is %(status)s cannot be %(action)s.")
+            % {"status": locked.get_status_display().lower(), "action": QueryAction(action).label.lower()},
             code="query.transition.invalid",
         )
     locked.status = target
@@ -158,7 +179,7 @@ def _step(query: DataQuery, *, action: str, text: str, user: AbstractBaseUser | 
     else:  # re-opened: it waits for a new answer
         locked.answered_at = None
         locked.closed_at = None
-    _save_query(locked, user=user, reason=f"Query {QueryAction(action).label.lower()}: {text}"[:500])
+    _save_query(locked, user=user, reason=f"Query {_action_in_english(action)}: {text}"[:500])
     _add_message(locked, action=action, text=text, user=user, now=now)
     for name in ("status", "answered_at", "closed_at", "updated_at"):
         setattr(query, name, getattr(locked, name))
@@ -172,7 +193,7 @@ def _step(query: DataQuery, *, action: str, text: str, user: AbstractBaseUser | 
 def query_raise(*, record, field_name: str, text: str, user: AbstractBaseUser, now: datetime.datetime) -> DataQuery:
     """Raise a query on ``field_name`` of ``record`` ("" for the record as a whole): monitors and
     data managers."""
-    _require_permission(user, RAISE_PERMISSION, "raise queries")
+    _require_permission(user, RAISE_PERMISSION, _("You cannot raise queries."))
     text = _required_text(text, QueryAction.RAISE)
     return _new_query(record=record, field_name=field_name, text=text, origin=QueryOrigin.MANUAL, check_code="",
                       user=user, now=now)  # fmt: skip
@@ -181,7 +202,7 @@ def query_raise(*, record, field_name: str, text: str, user: AbstractBaseUser, n
 @transaction.atomic
 def query_answer(*, query: DataQuery, text: str, user: AbstractBaseUser, now: datetime.datetime) -> DataQuery:
     """Answer an open query (open -> answered): coordinators and investigators."""
-    _require_permission(user, ANSWER_PERMISSION, "answer queries")
+    _require_permission(user, ANSWER_PERMISSION, _("You cannot answer queries."))
     text = _required_text(text, QueryAction.ANSWER)
     return _step(query, action=QueryAction.ANSWER, text=text, user=user, now=now)
 
@@ -189,7 +210,7 @@ def query_answer(*, query: DataQuery, text: str, user: AbstractBaseUser, now: da
 @transaction.atomic
 def query_close(*, query: DataQuery, text: str, user: AbstractBaseUser, now: datetime.datetime) -> DataQuery:
     """Close an open or answered query (-> closed): the raiser's side, monitors and data managers."""
-    _require_permission(user, RAISE_PERMISSION, "close queries")
+    _require_permission(user, RAISE_PERMISSION, _("You cannot close queries."))
     text = _required_text(text, QueryAction.CLOSE)
     return _step(query, action=QueryAction.CLOSE, text=text, user=user, now=now)
 
@@ -198,7 +219,7 @@ def query_close(*, query: DataQuery, text: str, user: AbstractBaseUser, now: dat
 def query_reopen(*, query: DataQuery, text: str, user: AbstractBaseUser, now: datetime.datetime) -> DataQuery:
     """Re-open an answered or closed query (-> open) when the answer does not settle it: monitors
     and data managers, with the reason."""
-    _require_permission(user, RAISE_PERMISSION, "re-open queries")
+    _require_permission(user, RAISE_PERMISSION, _("You cannot re-open queries."))
     text = _required_text(text, QueryAction.REOPEN)
     return _step(query, action=QueryAction.REOPEN, text=text, user=user, now=now)
 
@@ -219,5 +240,6 @@ def query_open_automatic(*, record, field_name: str, check_code: str, text: str,
 def query_auto_close(*, query: DataQuery, text: str, now: datetime.datetime) -> DataQuery:
     """Close an automatic query whose finding the edit check no longer makes (action auto_close)."""
     if query.origin != QueryOrigin.AUTOMATIC:
-        raise ValidationError("Only an edit check's own query is closed by the edit check.", code="query.transition.invalid")
+        raise ValidationError(_("Only an edit check's own query is closed by the edit check."),
+                              code="query.transition.invalid")  # fmt: skip
     return _step(query, action=QueryAction.AUTO_CLOSE, text=text, user=None, now=now)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.crf import crf_model_for
@@ -42,16 +43,16 @@ def record(request, content_type_id, object_id):
     lock, its queries; monitors and data managers raise a query on a field (or the whole record)."""
     model = crf_model_for(content_type_id)
     if model is None:
-        raise Http404("Not a CRF record.")
+        raise Http404(_("Not a CRF record."))
     if not request.user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}"):
-        raise PermissionDenied("You cannot see these records.")
+        raise PermissionDenied(_("You cannot see these records."))
     instance = get_object_or_404(model, pk=object_id)
     data = selectors.record_page(instance, user=request.user)
     can_raise = request.user.has_perm(services.RAISE_PERMISSION)
     form = RaiseQueryForm(request.POST or None, field_choices=data.field_choices) if can_raise else None
     if request.method == "POST":
         if not can_raise:
-            raise PermissionDenied("You cannot raise queries.")
+            raise PermissionDenied(_("You cannot raise queries."))
         if form.is_valid():
             try:
                 query = services.query_raise(record=instance, field_name=form.cleaned_data["field_name"],
@@ -59,7 +60,12 @@ def record(request, content_type_id, object_id):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, f"Query #{query.pk} raised on {query.field_label or 'the record'}.")
+                if query.field_name:
+                    done = _("Query #%(number)s raised on %(field)s.") % {"number": query.pk,
+                                                                         "field": query.field_name_label}
+                else:
+                    done = _("Query #%(number)s raised on the record.") % {"number": query.pk}
+                messages.success(request, done)  # fmt: skip
                 return redirect("dm:record", content_type_id=content_type_id, object_id=object_id)
     return render(request, "core/dm/record_detail.html", {"data": data, "form": form})
 
@@ -114,6 +120,13 @@ def participant_queries(request, pk):
 
 # --- one query -----------------------------------------------------------------------------------------
 
+# The message after each step.
+_DONE = {
+    QueryAction.ANSWER: lambda number: _("Query #%(number)s answered.") % {"number": number},
+    QueryAction.CLOSE: lambda number: _("Query #%(number)s closed.") % {"number": number},
+    QueryAction.REOPEN: lambda number: _("Query #%(number)s re-opened.") % {"number": number},
+}
+
 _STEPS = {
     QueryAction.ANSWER: (services.ANSWER_PERMISSION, services.query_answer),
     QueryAction.CLOSE: (services.RAISE_PERMISSION, services.query_close),
@@ -128,10 +141,10 @@ def query_detail(request, query_pk):
     posted_action = request.POST.get("action") if request.method == "POST" else None
     if posted_action is not None:
         if posted_action not in _STEPS:
-            raise Http404("No such step.")
+            raise Http404(_("No such step."))
         permission, step = _STEPS[posted_action]
         if not request.user.has_perm(permission):
-            raise PermissionDenied("You cannot take this step.")
+            raise PermissionDenied(_("You cannot take this step."))
     now = timezone.now()
     page = selectors.query_page(query, user=request.user, now=now)
     step_forms = {
@@ -147,7 +160,7 @@ def query_detail(request, query_pk):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, f"Query #{query.pk} {QueryAction(posted_action).label.lower()}.")
+                messages.success(request, _DONE[posted_action](query.pk))
                 return redirect("dm:query_detail", query_pk=query.pk)
     return render(request, "core/dm/query_detail.html", {"page": page, "step_forms": list(step_forms.values())})
 
@@ -164,5 +177,5 @@ def edit_checks_run(request):
     from .tasks import run_edit_checks
 
     transaction.on_commit(lambda: enqueue(run_edit_checks))  # broker down: sent once it is back (core.faults)
-    messages.success(request, "The edit checks are running; automatic queries appear in the list when they finish.")
+    messages.success(request, _("The edit checks are running; automatic queries appear in the list when they finish."))
     return redirect("dm:query_list")

@@ -1,9 +1,11 @@
 // Study export page: each export still queued or running (a row with data-status-url) asks the
 // server for its progress every two seconds and updates its bar, step and row count; when it is
 // done the download link appears (or the error, if it failed).
+// Words come from Django's JavaScript catalog (/jsi18n/) when the page loaded it, English otherwise.
 (function () {
   "use strict";
   const POLL_MS = 2000;
+  const gettext = typeof window.gettext === "function" ? window.gettext : (text) => text;
 
   function text(row, role, value) {
     const element = row.querySelector(`[data-role="${role}"]`);
@@ -34,7 +36,7 @@
         cell.textContent = "";
         const link = document.createElement("a");
         link.href = status.download_url;
-        link.textContent = "Download ZIP";
+        link.textContent = gettext("Download ZIP");
         cell.appendChild(link);
       } else if (cell) {
         cell.textContent = status.status === "done" ? status.current_step : "—";

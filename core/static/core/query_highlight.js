@@ -13,6 +13,20 @@
 (function () {
   "use strict";
 
+  // Words come from Django's JavaScript catalog (/jsi18n/) when the page loaded it, English otherwise.
+  var gettext =
+    typeof window.gettext === "function"
+      ? window.gettext
+      : function (text) {
+          return text;
+        };
+
+  function format(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (whole, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
+
   var script = document.currentScript;
   if (!script) {
     return;
@@ -32,7 +46,10 @@
     box.appendChild(document.createTextNode(" " + data.text + " "));
     var link = document.createElement("a");
     link.href = data.url;
-    link.textContent = "Open query #" + data.queryId + " (" + data.status.toLowerCase() + ") to answer it";
+    link.textContent = format(gettext("Open query #%(number)s (%(status)s) to answer it"), {
+      number: data.queryId,
+      status: data.status.toLowerCase(),
+    });
     box.appendChild(link);
     return box;
   }
@@ -69,7 +86,7 @@
       container.classList.add("p-2");
     }
     container.setAttribute("data-query-highlighted", data.fieldName);
-    var box = messageBox("Query:", messageId);
+    var box = messageBox(gettext("Query:"), messageId);
     if (container.tagName === "TR") {
       container.classList.add("table-warning");
       container.lastElementChild.appendChild(box);
@@ -87,8 +104,8 @@
   }
 
   var where = data.fieldName
-    ? "Query on " + (data.fieldLabel || data.fieldName) + " (not a field of this page):"
-    : "Query on this record:";
+    ? format(gettext("Query on %(field)s (not a field of this page):"), { field: data.fieldLabel || data.fieldName })
+    : gettext("Query on this record:");
   var banner = messageBox(where, messageId);
   var messages = content.querySelector(".messages");
   if (messages) {
