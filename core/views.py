@@ -25,11 +25,14 @@ def home(request):
     user = request.user
     is_investigator = user.has_perm("toxicity.sign_adverseevent") or user.has_perm("enrollment.sign_eligibility")
     records_data = user.has_perm("enrollment.add_visit")
+    shared: dict = {}  # the sections both worklists show, read once
     context = {
         "recent_participants": participant_list(user=user)[:10],
         "today": today,
-        "investigator_worklist": worklist.investigator_worklist(today=today, now=now, user=user) if is_investigator else None,
-        "coordinator_worklist": worklist.coordinator_worklist(today=today, now=now, user=user) if records_data else None,
+        "investigator_worklist": worklist.investigator_worklist(today=today, now=now, user=user, shared=shared)
+        if is_investigator else None,
+        "coordinator_worklist": worklist.coordinator_worklist(today=today, now=now, user=user, shared=shared)
+        if records_data else None,
         "overview": None if (is_investigator or records_data) else worklist.overview(now=now, user=user),
         "simon_notices": _simon_notices(user, now),
     }

@@ -21,7 +21,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch
-from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 
 from core import work_snapshots
@@ -136,6 +135,7 @@ class QueryLines(Sequence):
     def __init__(self, queryset, to_line: Callable[[object], WorkLine]):
         self.queryset, self.to_line = queryset, to_line
         self._count: int | None = None
+        self._slices: dict[tuple, list[WorkLine]] = {}
 
     def __len__(self) -> int:
         if self._count is None:
@@ -144,37 +144,14 @@ class QueryLines(Sequence):
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return [self.to_line(item) for item in self.queryset[index]]
+            key = (index.start, index.stop, index.step)
+            if key not in self._slices:
+                self._slices[key] = [self.to_line(item) for item in self.queryset[index]]
+            return self._slices[key]
         return self.to_line(self.queryset[index])
 
     def __iter__(self):
         return (self.to_line(item) for item in self.queryset)
-
-
-class ChainedLines(Sequence):
-    """Several line sequences one after the other, read lazily (a slice from the start reads each
-    only as far as needed)."""
-
-    def __init__(self, *parts: Sequence[WorkLine]):
-        self.parts = parts
-
-    def __len__(self) -> int:
-        return sum(len(part) for part in self.parts)
-
-    def __getitem__(self, index):
-        if isinstance(index, slice) and index.start in (None, 0) and index.step in (None, 1):
-            wanted = len(self) if index.stop is None else index.stop
-            lines: list[WorkLine] = []
-            for part in self.parts:
-                if len(lines) >= wanted:
-                    break
-                lines.extend(part[: wanted - len(lines)])
-            return lines
-        return list(self)[index]
-
-    def __iter__(self):
-        for part in self.parts:
-            yield from part
 
 
 # --- visits ------------------------------------------------------------------------------------------
@@ -214,32 +191,52 @@ def _flag_line(flag: VisitFlag, labels: dict[str, str], today: datetime.date) ->
     )
 
 
-def _open_flags(kind: str, user, *order: str):
-    """The open flags of one kind, in the worklist's order (the participant's label last)."""
-    return (
-        restrict_to_user_sites(VisitFlag.objects.filter(closed_at__isnull=True, kind=kind), user)
-        .select_related("participant")
-        .annotate(label=Coalesce("participant__study_number", "participant__screening_number"))
-        .order_by(*order, "label", "id")
-    )
+def _flag_order(flag: VisitFlag) -> tuple:
+    """Overdue first, the most recently closed window first (the visits that can still be caught up;
+    a long-overdue visit is cleared by recording it as missed); then due now by the closing of the
+    window; then due soon by its opening."""
+    label = participant_label(flag.participant)
+    if flag.kind == FlagKind.OVERDUE:
+        return (0, -flag.window_end.toordinal(), label, flag.pk)
+    if flag.kind == FlagKind.DUE_NOW:
+        return (1, flag.window_end.toordinal(), label, flag.pk)
+    return (2, flag.window_start.toordinal(), label, flag.pk)
+
+
+class MappedLines(Sequence):
+    """Items made into lines only when shown: a section of hundreds of flags words ten of them."""
+
+    def __init__(self, items: list, to_line: Callable[[object], WorkLine]):
+        self.items, self.to_line = items, to_line
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self.to_line(item) for item in self.items[index]]
+        return self.to_line(self.items[index])
 
 
 def visit_lines(*, today: datetime.date, user=None) -> tuple[Sequence[WorkLine], Sequence[WorkLine]]:
-    """The open visit flags: (overdue and due now, due soon), each read as a count plus the lines
-    shown. Overdue first, the most recently closed window first (the visits that can still be caught
-    up; a long-overdue visit is cleared by recording it as missed); then due now by the closing of
-    the window; then due soon by its opening. A flag is what the daily task ``flag_visits_due``
-    found; once a visit is recorded its flag closes at the task's next run."""
+    """The open visit flags (one query): (overdue and due now, due soon), in ``_flag_order``. A flag
+    is what the daily task ``flag_visits_due`` found; once a visit is recorded its flag closes at the
+    task's next run."""
+    flags = sorted(
+        restrict_to_user_sites(VisitFlag.objects.filter(closed_at__isnull=True), user)
+        .select_related("participant")
+        .only("visit_code", "kind", "target_date", "window_start", "window_end",
+              "participant__study_number", "participant__screening_number"),  # fmt: skip
+        key=_flag_order,
+    )
     labels = _visit_labels()
 
     def line(flag: VisitFlag) -> WorkLine:
         return _flag_line(flag, labels, today)
 
-    now_lines = ChainedLines(
-        QueryLines(_open_flags(FlagKind.OVERDUE, user, "-window_end"), line),
-        QueryLines(_open_flags(FlagKind.DUE_NOW, user, "window_end"), line),
-    )
-    return now_lines, QueryLines(_open_flags(FlagKind.DUE_SOON, user, "window_start"), line)
+    now = [flag for flag in flags if flag.kind in (FlagKind.OVERDUE, FlagKind.DUE_NOW)]
+    soon = [flag for flag in flags if flag.kind == FlagKind.DUE_SOON]
+    return MappedLines(now, line), MappedLines(soon, line)
 
 
 # --- doses -------------------------------------------------------------------------------------------
@@ -728,7 +725,17 @@ def modification_lines(*, user=None) -> list[WorkLine]:
 # --- the worklists -----------------------------------------------------------------------------------
 
 
-def coordinator_worklist(*, today: datetime.date, now: datetime.datetime, user=None) -> Worklist:
+def _once(shared: dict | None, key: str, compute: Callable[[], object]):
+    """``compute()``, once per ``shared`` dict: the home page of a user who gets both worklists
+    reads the sections they have in common (AEs to sign, SAE clocks, queries) once."""
+    if shared is None:
+        return compute()
+    if key not in shared:
+        shared[key] = compute()
+    return shared[key]
+
+
+def coordinator_worklist(*, today: datetime.date, now: datetime.datetime, user=None, shared: dict | None = None) -> Worklist:
     """What the coordinator must do today and this week, study-wide: visits overdue or due (from the
     visit flags), doses due with their holds, labs needed before a dose, missing forms, AEs awaiting
     the investigator, SAE reporting clocks and lab values proposed as AEs."""
@@ -754,7 +761,7 @@ def coordinator_worklist(*, today: datetime.date, now: datetime.datetime, user=N
         ),
         _section("labs", "Labs needed before a dose", labs),
         _section(
-            "sae_clocks", "SAE reports to send", sae_clock_lines(now=now, user=user), empty_text="No SAE report open"
+            "sae_clocks", "SAE reports to send", _once(shared, "sae", lambda: sae_clock_lines(now=now, user=user)), empty_text="No SAE report open"
         ),
         _section(
             "lab_proposals",
@@ -776,12 +783,12 @@ def coordinator_worklist(*, today: datetime.date, now: datetime.datetime, user=N
         _section(
             "ae_signoff",
             "AEs awaiting investigator sign-off",
-            awaiting_signature_lines(user=user),
+            _once(shared, "signoff", lambda: awaiting_signature_lines(user=user)),
             more_url=safe_reverse("toxicity:dashboard"),
             more_text="Safety dashboard",
             empty_text="Nothing awaiting sign-off",
         ),
-        queries_to_answer_section(now=now, user=user),
+        _once(shared, "queries", lambda: queries_to_answer_section(now=now, user=user)),
     )
     week_sections = (
         _section("visits_soon", "Visits due soon", visits_soon),
@@ -803,7 +810,7 @@ def coordinator_worklist(*, today: datetime.date, now: datetime.datetime, user=N
     )
 
 
-def investigator_worklist(*, today: datetime.date, now: datetime.datetime, user=None) -> Worklist:
+def investigator_worklist(*, today: datetime.date, now: datetime.datetime, user=None, shared: dict | None = None) -> Worklist:
     """What awaits the investigator's signature or decision: eligibility signatures, AEs to sign,
     irAE dose decisions, chemotherapy dose modifications, and the SAE reporting clocks."""
     sections = (
@@ -813,7 +820,7 @@ def investigator_worklist(*, today: datetime.date, now: datetime.datetime, user=
         _section(
             "ae_signoff",
             "Adverse events to sign",
-            awaiting_signature_lines(user=user),
+            _once(shared, "signoff", lambda: awaiting_signature_lines(user=user)),
             empty_text="Nothing to sign",
             more_url=safe_reverse("toxicity:dashboard"),
             more_text="Safety dashboard",
@@ -831,9 +838,9 @@ def investigator_worklist(*, today: datetime.date, now: datetime.datetime, user=
             empty_text="No decision pending",
         ),
         _section(
-            "sae_clocks", "SAE reports to send", sae_clock_lines(now=now, user=user), empty_text="No SAE report open"
+            "sae_clocks", "SAE reports to send", _once(shared, "sae", lambda: sae_clock_lines(now=now, user=user)), empty_text="No SAE report open"
         ),
-        queries_to_answer_section(now=now, user=user),
+        _once(shared, "queries", lambda: queries_to_answer_section(now=now, user=user)),
     )
     return Worklist((Group("decisions", "Awaiting your signature or decision", sections),))
 
