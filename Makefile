@@ -78,3 +78,10 @@ clean:
 .PHONY: bench
 bench: install
 	$(PY) manage.py bench
+
+# The whole journey of issue 10 in Chromium (core/tests/journey), saving a PNG of each main page into
+# docs/screenshots/ (committed; the README shows them). The Chinese pages need a CJK font in Chromium.
+.PHONY: screenshots
+screenshots: install
+	@fc-list :lang=zh 2>/dev/null | grep -q . || echo "warning: no Chinese font: the zh-*.png pages show boxes (apt-get install fonts-noto-cjk)"
+	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest core/tests/journey -q -o addopts="" -p no:cacheprovider
