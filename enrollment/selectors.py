@@ -102,7 +102,7 @@ def eligibility_panel_lines(participant: Participant) -> list[str]:
         lines.append(_("Screening incomplete: %(count)s criteria still need data") % {"count": len(result.missing)})
     signature = participant.eligibility_signatures.order_by("-signed_at").first()
     if signature is not None:
-        values = {"name": signature.signer_name, "time": f"{signature.signed_at:%Y-%m-%d %H:%M}"}
+        values = {"name": signature.signer_name, "time": f"{timezone.localtime(signature.signed_at):%Y-%m-%d %H:%M}"}
         if valid_signature(participant, screening):
             lines.append(_("Signed by %(name)s at %(time)s") % values)
         else:
