@@ -105,6 +105,8 @@ def seed_demo(
 ) -> SeedSummary:
     """Seed ``participants`` synthetic screened patients (deterministic for ``seed`` and ``today``).
 
+    ``progress(done, total)`` is called after each participant is built.
+
     Refuses (``SeedRefused``) outside demo mode unless ``force``, a reference date in the future,
     and a database that already has participants unless ``append``; with ``if_empty`` such a
     database is left alone and the summary says why.
@@ -143,8 +145,8 @@ def seed_demo(
             build_person(person, ctx, screening_numbers[person.index], study_numbers.get(person.index))
             if done % CHUNK == 0 or done == len(people):
                 writer.flush()
-                if progress is not None:
-                    progress(done, len(people))
+            if progress is not None:
+                progress(done, len(people))
         screening_seq.last_value += len(people)
         screening_seq.save(update_fields=["last_value"])
         study_seq.last_value += len(enrolled)

@@ -7,6 +7,7 @@ transaction: a bad file saves nothing. Re-importing the same file changes nothin
 text really changed are saved, so the audit trail records only real changes.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,44 +146,52 @@ def read_terms(path: Path | str) -> list[dict]:
     return terms
 
 
-def ctcae_import(*, path: Path | str, user: AbstractBaseUser | None = None) -> ImportResult:
+def ctcae_import(*, path: Path | str, user: AbstractBaseUser | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> ImportResult:  # fmt: skip
     """Create or update a ``CtcaeTerm`` for every row of the official spreadsheet at ``path``.
 
     A row is matched to an existing term by MedDRA code, else by term (so a built-in term typed
     with another code is corrected, not duplicated). Terms not in the file are left alone.
+    ``progress(done, total)`` is called after each term is saved (or found unchanged).
     """
     path = Path(path)
     terms = read_terms(path)
     with transaction.atomic():
-        return _save_terms(terms, reason=f"Imported from {path.name}", user=user)
+        return _save_terms(terms, reason=f"Imported from {path.name}", user=user, progress=progress)
 
 
-def _save_terms(terms: list[dict], *, reason: str, user: AbstractBaseUser | None) -> ImportResult:
+def _save_terms(terms: list[dict], *, reason: str, user: AbstractBaseUser | None,
+                progress: Callable[[int, int], None] | None = None) -> ImportResult:  # fmt: skip
     by_code = {t.meddra_code: t for t in CtcaeTerm.objects.select_for_update()}
     by_term = {t.term.lower(): t for t in by_code.values()}
-    created = updated = unchanged = 0
-    for values in terms:
-        values["source"] = TermSource.NCI_IMPORT
-        existing = by_code.get(values["meddra_code"]) or by_term.get(values["term"].lower())
-        if existing is None:
-            record = CtcaeTerm(**values)
-            created += 1
-        elif all(getattr(existing, field) == value for field, value in values.items()):
-            unchanged += 1
-            continue
-        else:
-            record = existing
-            for field, value in values.items():
-                setattr(record, field, value)
-            updated += 1
-        _free_unique_values(record, by_code, by_term, reason, user)
-        record._change_reason = reason
-        record._history_user = user
-        record.full_clean(validate_unique=False)
-        record.save()
-        by_code[record.meddra_code] = record
-        by_term[record.term.lower()] = record
-    return ImportResult(created=created, updated=updated, unchanged=unchanged)
+    outcomes = {"created": 0, "updated": 0, "unchanged": 0}
+    for done, values in enumerate(terms, start=1):
+        outcomes[_save_term(values, by_code, by_term, reason=reason, user=user)] += 1
+        if progress is not None:
+            progress(done, len(terms))
+    return ImportResult(**outcomes)
+
+
+def _save_term(values: dict, by_code: dict, by_term: dict, *, reason: str, user: AbstractBaseUser | None) -> str:
+    """Save one term of the file: "created", "updated" or "unchanged"."""
+    values["source"] = TermSource.NCI_IMPORT
+    existing = by_code.get(values["meddra_code"]) or by_term.get(values["term"].lower())
+    if existing is None:
+        record, outcome = CtcaeTerm(**values), "created"
+    elif all(getattr(existing, field) == value for field, value in values.items()):
+        return "unchanged"
+    else:
+        record, outcome = existing, "updated"
+        for field, value in values.items():
+            setattr(record, field, value)
+    _free_unique_values(record, by_code, by_term, reason, user)
+    record._change_reason = reason
+    record._history_user = user
+    record.full_clean(validate_unique=False)
+    record.save()
+    by_code[record.meddra_code] = record
+    by_term[record.term.lower()] = record
+    return outcome
 
 
 def _free_unique_values(record: CtcaeTerm, by_code: dict, by_term: dict, reason: str, user) -> None:

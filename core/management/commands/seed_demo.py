@@ -6,6 +6,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from core.demo.seed import SeedRefused, seed_demo
+from core.progress import progress_due, progress_line
+
+PROGRESS_EVERY = 500  # participants, besides every tenth of the way
 
 
 def _date(text: str) -> datetime.date:
@@ -38,8 +41,9 @@ class Command(BaseCommand):
             raise CommandError("--ae-per-participant must be 0 or more.")
 
         def progress(done: int, total: int) -> None:
-            if options["verbosity"] >= 1 and (done == total or done % 500 == 0):
-                self.stdout.write(f"  {done}/{total} participants")
+            if options["verbosity"] >= 1 and progress_due(done, total, every=PROGRESS_EVERY):
+                self.stdout.write(progress_line(done, total, "participants"))
+                self.stdout.flush()
 
         try:
             summary = seed_demo(

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from core.progress import plain, progress_due, progress_line
 from enrollment import services
 from enrollment.models import Screening
 from enrollment.rules.screening_input import EVENT_QUESTIONS, SCREENING_KEYS
@@ -109,7 +110,8 @@ class Command(BaseCommand):
         errors: list[str] = []
         imported = []
         with transaction.atomic():
-            for line, row in rows:
+            for done, (line, row) in enumerate(rows, start=1):
+                self._progress(done, len(rows), options["verbosity"])
                 try:
                     with transaction.atomic():
                         imported.append(self._import_row(row, entered_by, file.name))
@@ -125,6 +127,12 @@ class Command(BaseCommand):
         if errors:
             raise CommandError("Nothing was imported.\n" + "\n".join(errors))
         self.stdout.write(self.style.SUCCESS(f"Imported {len(imported)} screening record(s): {', '.join(imported)}"))
+
+    def _progress(self, done: int, total: int, verbosity: int) -> None:
+        # On stderr: stdout is the result alone, for scripts that read it.
+        if verbosity >= 1 and progress_due(done, total):
+            self.stderr.write(progress_line(done, total, "rows checked"), style_func=plain)
+            self.stderr.flush()
 
     def _import_row(self, row, user, source) -> str:
         identity, consent, screening = row_values(row)

@@ -6,6 +6,7 @@ manage.py import_ctcae CTCAE_v5.0.xlsx [--user USERNAME]
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from core.progress import plain, progress_due, progress_line
 from toxicity.services.ctcae_import import CtcaeImportError, ctcae_import
 
 
@@ -23,8 +24,18 @@ class Command(BaseCommand):
                 importer = get_user_model().objects.get_by_natural_key(user)
             except get_user_model().DoesNotExist as exc:
                 raise CommandError(f"No user named {user!r}.") from exc
+
+        def progress(done: int, total: int) -> None:
+            # On stderr: stdout is the result alone, for scripts that read it.
+            if options["verbosity"] >= 1 and progress_due(done, total):
+                self.stderr.write(progress_line(done, total, "terms"), style_func=plain)
+                self.stderr.flush()
+
+        if options["verbosity"] >= 1:
+            self.stderr.write(f"Reading {path} ...", style_func=plain)
+            self.stderr.flush()
         try:
-            result = ctcae_import(path=path, user=importer)
+            result = ctcae_import(path=path, user=importer, progress=progress)
         except CtcaeImportError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(str(result))

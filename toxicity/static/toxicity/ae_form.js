@@ -44,6 +44,9 @@
   if (select.getAttribute("aria-describedby")) {
     input.setAttribute("aria-describedby", select.getAttribute("aria-describedby"));
   }
+  if (select.getAttribute("aria-invalid") === "true") {
+    input.setAttribute("aria-invalid", "true");
+  }
   var list = document.createElement("ul");
   list.id = "ae-term-options";
   list.className = "list-group position-absolute w-100 shadow-sm overflow-auto";
@@ -146,6 +149,7 @@
     chosen = term.term;
     input.value = term.term;
     input.classList.remove("is-invalid");
+    input.removeAttribute("aria-invalid");
     close();
     drawGrades(term.grades);
     suggestIrae(term.irae_category);
