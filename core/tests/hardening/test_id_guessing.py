@@ -138,7 +138,7 @@ def test_an_id_in_the_query_string_reaches_only_the_pages_participant(client, ma
     query = f"?lab_result={theirs['result_pk']}"
     response = client.get(url + query)
     assert response.status_code == 200 and response.context["lab_result"] is None
-    assert _NOT_PROPOSED in response.content.decode()
+    assert str(_NOT_PROPOSED) in response.content.decode()
     events = AdverseEvent.objects.count()
     response = client.post(url + query, {"term": "1", "grade": "1", "onset_date": "2026-01-01"})
     assert response.status_code == 200 and AdverseEvent.objects.count() == events
