@@ -14,24 +14,24 @@ import os
 import time
 from pathlib import Path
 
-from enrollment.models import VisitFlag
+from enrollment.services import visit_flags
 from trialsite.celery import app
 
 PAUSE_SECONDS = 120  # far longer than the test waits: the worker is killed during the pause
 
 _marker = Path(os.environ["FAULTS_PAUSE_DIR"]) / "paused"
-_bulk_create = VisitFlag.objects.bulk_create
+_upsert = visit_flags._upsert
 
 
-def _bulk_create_then_pause(*args, **kwargs):
-    created = _bulk_create(*args, **kwargs)
+def _upsert_then_pause(*args, **kwargs):
+    written = _upsert(*args, **kwargs)
     if not _marker.exists():
         _marker.write_text(str(os.getpid()))
         time.sleep(PAUSE_SECONDS)
-    return created
+    return written
 
 
-VisitFlag.objects.bulk_create = _bulk_create_then_pause
+visit_flags._upsert = _upsert_then_pause
 
 if os.environ.get("FAULTS_VISIBILITY_TIMEOUT"):
     app.conf.broker_transport_options = {
