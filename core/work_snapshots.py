@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils import translation
 
 from .models import ParticipantDataVersion, WorklistSnapshot
@@ -89,10 +89,19 @@ def _on_crf_change(sender, instance, **kwargs) -> None:
     bump_data_version(participant_id)
 
 
+def _forget_after_migrate(sender, **kwargs) -> None:
+    """A deployment (``migrate``) may bring code that words the lines differently (a new
+    translation, a changed rule): the snapshots of the old code are dropped and computed again."""
+    if sender.name == "core":
+        WorklistSnapshot.objects.using(kwargs.get("using", "default")).all().delete()
+
+
 def connect() -> None:
-    """Bump the version on every save and deletion of a CRF model (called from ``CoreConfig.ready``)."""
+    """Bump the version on every save and deletion of a CRF model (called from ``CoreConfig.ready``),
+    and drop every snapshot after ``migrate``."""
     from .crf import crf_models
 
+    post_migrate.connect(_forget_after_migrate, dispatch_uid="work-snapshot-migrate")
     for model in crf_models():
         post_save.connect(_on_crf_change, sender=model, dispatch_uid=f"work-snapshot-save-{model._meta.label}")
         post_delete.connect(_on_crf_change, sender=model, dispatch_uid=f"work-snapshot-delete-{model._meta.label}")

@@ -22,6 +22,9 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch
 from django.urls import NoReverseMatch, reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from core import work_snapshots
 from core.data_management.queries import selectors as query_selectors
@@ -69,6 +72,21 @@ def participant_label(participant: Participant) -> str:
     return participant.study_number or participant.screening_number
 
 
+def list_text(items) -> str:
+    """Items joined as a list in the active language ("a, b" / "a、b")."""
+    return pgettext("separator between the items of a list", ", ").join(str(item) for item in items)
+
+
+def reasons_text(reasons) -> str:
+    """Reasons joined in the active language ("a; b" / "a；b")."""
+    return pgettext("separator between reasons", "; ").join(str(reason) for reason in reasons)
+
+
+def day_text(day: datetime.date) -> str:
+    """A date with its weekday, e.g. "Tue 2025-06-03" (the weekday in the active language)."""
+    return f"{date_format(day, 'D')} {day:%Y-%m-%d}"
+
+
 @dataclass(frozen=True)
 class WorkLine:
     """One thing to do: for ``participant_label``, ``text`` (what), ``detail`` (why / which rule),
@@ -93,7 +111,7 @@ class Section:
     lines: tuple[WorkLine, ...]
     more_url: str = ""
     more_text: str = ""
-    empty_text: str = "Nothing due"
+    empty_text: str = gettext_lazy("Nothing due")
     note: str = ""
 
     @property
@@ -157,24 +175,36 @@ class QueryLines(Sequence):
 # --- visits ------------------------------------------------------------------------------------------
 
 _FLAG_BADGES = {
-    FlagKind.OVERDUE: ("Overdue", DANGER),
-    FlagKind.DUE_NOW: ("Due now", WARNING),
-    FlagKind.DUE_SOON: ("Due soon", INFO),
+    FlagKind.OVERDUE: (gettext_lazy("Overdue"), DANGER),
+    FlagKind.DUE_NOW: (gettext_lazy("Due now"), WARNING),
+    FlagKind.DUE_SOON: (gettext_lazy("Due soon"), INFO),
 }
 
 
 def _visit_labels() -> dict[str, str]:
-    return {definition.code: definition.label for definition in visit_definitions()}
+    return {definition.code: str(definition.label) for definition in visit_definitions()}
 
 
 def _flag_line(flag: VisitFlag, labels: dict[str, str], today: datetime.date) -> WorkLine:
     badge, css = _FLAG_BADGES[flag.kind]
-    window = f"window {flag.window_start:%Y-%m-%d} to {flag.window_end:%Y-%m-%d}, target {flag.target_date:%Y-%m-%d}"
+    window = _("window %(start)s to %(end)s, target %(target)s") % {
+        "start": f"{flag.window_start:%Y-%m-%d}", "end": f"{flag.window_end:%Y-%m-%d}",
+        "target": f"{flag.target_date:%Y-%m-%d}",
+    }  # fmt: skip
     if flag.kind == FlagKind.OVERDUE:
         late = (today - flag.window_end).days
-        detail = f"{window}; closed {late} day{'s' if late != 1 else ''} ago" if late > 0 else window
+        detail = (
+            ngettext("%(window)s; closed %(days)s day ago", "%(window)s; closed %(days)s days ago", late)
+            % {"window": window, "days": late}
+            if late > 0
+            else window
+        )
     elif flag.kind == FlagKind.DUE_SOON:
-        detail = f"{window}; opens in {(flag.window_start - today).days} days" if flag.window_start > today else window
+        detail = (
+            _("%(window)s; opens in %(days)s days") % {"window": window, "days": (flag.window_start - today).days}
+            if flag.window_start > today
+            else window
+        )
     else:
         detail = window
     participant = flag.participant
@@ -183,10 +213,10 @@ def _flag_line(flag: VisitFlag, labels: dict[str, str], today: datetime.date) ->
         participant_label=participant_label(participant),
         text=labels.get(flag.visit_code, flag.visit_code),
         detail=detail,
-        badge=badge,
+        badge=str(badge),
         badge_css=css,
         url=safe_reverse("enrollment:visit_record", pk=participant.pk, visit_code=flag.visit_code),
-        action="Record the visit",
+        action=_("Record the visit"),
         when=flag.target_date,
     )
 
@@ -253,36 +283,40 @@ _DOSE_BADGE_CSS = {
 def _hold_reason(row: dose_calendar.CalendarRow) -> str:
     """Why a dose is held or awaits a decision: the irAE decisions holding toripalimab, or the
     chemotherapy dose modification behind the hold."""
-    reasons = [h.label + (" (awaiting investigator)" if h.pending else "") for h in row.irae_holds]
+    reasons = [
+        _("%(hold)s (awaiting investigator)") % {"hold": h.label} if h.pending else str(h.label) for h in row.irae_holds
+    ]
     if row.state in (dose_calendar.HELD, dose_calendar.AWAITING) and row.recommendation is not None:
         review = row.recommendation
-        action = (
+        action = str(
             review.get_decided_action_display() if review.decided_action else review.get_recommended_action_display()
         )
-        reasons.append(f"{action}: {review.rule_reason}" if review.rule_reason else action)
+        reason = review.localized_rule_reason if review.rule_reason else ""
+        reasons.append(_("%(action)s: %(reason)s") % {"action": action, "reason": reason} if reason else action)
     if row.delay is not None:
-        reasons.append(f"delayed: {row.delay.reason}")
-    return "; ".join(reasons)
+        reasons.append(_("delayed: %(reason)s") % {"reason": row.delay.reason})
+    return reasons_text(reasons)
 
 
 def _dose_line(item: dose_calendar.DueDose) -> WorkLine:
     row, participant = item.row, item.participant
     agent, phase, cycle, day = row.key_args
-    detail = [f"due {row.dose.due:%a %Y-%m-%d}"]
+    detail = [_("due %(date)s") % {"date": day_text(row.dose.due)}]
     reason = _hold_reason(row)
     if reason:
         detail.append(reason)
     if row.note:
-        detail.append(row.note)
+        detail.append(str(row.note))
     return WorkLine(
         participant_pk=participant.pk,
         participant_label=participant_label(participant),
-        text=f"{row.agent_label} {row.cycle_label} ({row.phase_label.lower()})",
-        detail="; ".join(detail),
-        badge=row.state_label,
+        text=_("%(agent)s %(cycle)s (%(phase)s)")
+        % {"agent": row.agent_label, "cycle": row.cycle_label, "phase": row.phase_label.lower()},
+        detail=reasons_text(detail),
+        badge=str(row.state_label),
         badge_css=_DOSE_BADGE_CSS.get(row.state, SECONDARY),
         url=safe_reverse("dosing:dose_record", pk=participant.pk, agent=agent, phase=phase, cycle=cycle, day=day),
-        action="Record the dose",
+        action=_("Record the dose"),
         when=row.dose.due,
     )
 
@@ -325,7 +359,7 @@ def _snapshot_dose(participant: Participant, entry: dict) -> SnapshotDose:
         badge=entry["badge"],
         badge_css=entry["badge_css"],
         url=entry["url"],
-        action="Record the dose",
+        action=_("Record the dose"),
         when=due,
     )
     return SnapshotDose(participant, due, entry["state"], entry["agent"], line)
@@ -410,7 +444,7 @@ def labs_needed(doses: list[SnapshotDose], *, today: datetime.date, days: int | 
         return []
     panels: dict[int, list[datetime.date]] = defaultdict(list)
     rows = LabPanel.objects.filter(
-        participant_id__in={pk for pk, _ in wanted},
+        participant_id__in={pk for pk, _due in wanted},
         collected_on__gte=today - datetime.timedelta(days=days),
         collected_on__lte=last_due,
     ).values_list("participant_id", "collected_on")
@@ -420,19 +454,20 @@ def labs_needed(doses: list[SnapshotDose], *, today: datetime.date, days: int | 
     for (participant_pk, due), items in sorted(wanted.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         if has_pre_dose_labs(due, panels[participant_pk], days=days):
             continue
-        earliest, _ = pre_dose_lab_window(due, days=days)
+        earliest, _last = pre_dose_lab_window(due, days=days)
         participant = items[0].participant
-        agents = ", ".join(dict.fromkeys(item.agent_label for item in items))
+        agents = list_text(dict.fromkeys(item.agent_label for item in items))
         lines.append(
             WorkLine(
                 participant_pk=participant_pk,
                 participant_label=participant_label(participant),
-                text=f"Labs before {agents} on {due:%a %Y-%m-%d}",
-                detail=f"No lab panel collected from {earliest:%Y-%m-%d} to {due:%Y-%m-%d}",
-                badge="Labs needed",
+                text=_("Labs before %(agents)s on %(date)s") % {"agents": agents, "date": day_text(due)},
+                detail=_("No lab panel collected from %(start)s to %(end)s")
+                % {"start": f"{earliest:%Y-%m-%d}", "end": f"{due:%Y-%m-%d}"},
+                badge=_("Labs needed"),
                 badge_css=WARNING,
                 url=safe_reverse("toxicity:lab_create", pk=participant_pk),
-                action="Enter a lab panel",
+                action=_("Enter a lab panel"),
                 when=due,
             )
         )
@@ -460,11 +495,11 @@ def _missing_form_lines(rows) -> tuple[list[tuple[int, WorkLine]], dict[int, int
                 participant_pk=participant.pk,
                 participant_label=participant_label(participant),
                 text=f"{first.visit_label} ({first.visit_date:%Y-%m-%d})",
-                detail=", ".join(row.form_label for row in visit_rows),
-                badge=f"{len(visit_rows)} missing",
+                detail=list_text(row.form_label for row in visit_rows),
+                badge=ngettext("%(count)s missing", "%(count)s missing", len(visit_rows)) % {"count": len(visit_rows)},
                 badge_css=WARNING,
                 url=safe_reverse("enrollment:visit_forms", pk=participant.pk, visit_pk=visit_id),
-                action="Enter the forms",
+                action=_("Enter the forms"),
                 when=first.visit_date,
             ),
         ))  # fmt: skip
@@ -492,7 +527,7 @@ def missing_form_lines(*, today: datetime.date, user=None, snapshots=None) -> tu
                 badge=entry["badge"],
                 badge_css=WARNING,
                 url=entry["url"],
-                action="Enter the forms",
+                action=_("Enter the forms"),
                 when=visit_date,
             )))  # fmt: skip
     lines.sort(key=lambda item: item[:3])
@@ -506,12 +541,13 @@ def _ae_signature_line(ae) -> WorkLine:
     return WorkLine(
         participant_pk=ae.participant_id,
         participant_label=participant_label(ae.participant),
-        text=f"AE {ae.number}: {ae.term.term}, grade {ae.grade}",
-        detail=f"onset {ae.onset_date:%Y-%m-%d}" + ("; serious (SAE)" if ae.serious else ""),
-        badge="Awaiting signature",
+        text=_("AE %(number)s: %(term)s, grade %(grade)s") % {"number": ae.number, "term": ae.term.term, "grade": ae.grade},
+        detail=(_("onset %(date)s; serious (SAE)") if ae.serious else _("onset %(date)s"))
+        % {"date": f"{ae.onset_date:%Y-%m-%d}"},
+        badge=_("Awaiting signature"),
         badge_css=WARNING,
         url=safe_reverse("toxicity:ae_detail", pk=ae.participant_id, ae_pk=ae.pk),
-        action="Open the AE",
+        action=_("Open the AE"),
         when=ae.onset_date,
     )
 
@@ -534,12 +570,13 @@ def sae_clock_lines(*, now: datetime.datetime, user=None) -> list[WorkLine]:
         WorkLine(
             participant_pk=row.participant_pk,
             participant_label=row.participant_label,
-            text=f"SAE report, AE {row.ae_number}: {row.term}, grade {row.grade}",
-            detail=row.time_text,
-            badge=row.status_label,
+            text=_("SAE report, AE %(number)s: %(term)s, grade %(grade)s")
+            % {"number": row.ae_number, "term": row.term, "grade": row.grade},
+            detail=str(row.time_text),
+            badge=str(row.status_label),
             badge_css=css.get(row.status, SECONDARY),
             url=safe_reverse("toxicity:ae_detail", pk=row.participant_pk, ae_pk=row.ae_pk),
-            action="Open the AE",
+            action=_("Open the AE"),
             when=row.onset_date,
         )
         for row in sae_rows(now=now, user=user)
@@ -553,11 +590,12 @@ def _lab_proposal_line(result) -> WorkLine:
         participant_label=participant_label(result.panel.participant),
         text=f"{result.get_analyte_display()} {result.value.normalize():f} {result.unit}"
         + (f" — {result.ctcae_term}" if result.ctcae_term else ""),
-        detail=f"grade {result.grade}, collected {result.panel.collected_on:%Y-%m-%d}",
-        badge="AE proposed",
+        detail=_("grade %(grade)s, collected %(date)s")
+        % {"grade": result.grade, "date": f"{result.panel.collected_on:%Y-%m-%d}"},
+        badge=_("AE proposed"),
         badge_css=INFO,
         url=safe_reverse("toxicity:lab_detail", pk=result.panel.participant_id, panel_pk=result.panel_id),
-        action="Confirm or dismiss",
+        action=_("Confirm or dismiss"),
         when=result.panel.collected_on,
     )
 
@@ -587,15 +625,21 @@ def _query_line(query: DataQuery, *, now: datetime.datetime, action: str) -> Wor
     since = query.answered_at if query.status == "answered" and query.answered_at else query.raised_at
     waited = max((now - since).days, 0)
     css = DANGER if waited > QUERY_AGE_DANGER_DAYS else WARNING if waited > QUERY_AGE_WARNING_DAYS else INFO
-    what = query.field_label or "the record as a whole"
+    what = query.field_label or _("the record as a whole")
     text = query.text if len(query.text) <= 120 else query.text[:119] + "…"
     return WorkLine(
         participant_pk=query.participant_id,
         participant_label=participant_label(query.participant),
-        text=f"Query #{query.pk}: {query.form_label} {query.record_label} — {what}",
-        detail=f"“{text}” raised {query.raised_at.date():%Y-%m-%d} by {query_selectors.user_name(query.raised_by)}, "
-        f"{waiting} day{'s' if waiting != 1 else ''} ago",
-        badge=f"{query.get_status_display()} {waited} d",
+        text=_("Query #%(number)s: %(form)s %(record)s — %(what)s")
+        % {"number": query.pk, "form": query.form_label, "record": query.record_label, "what": what},
+        detail=ngettext(
+            "“%(text)s” raised %(date)s by %(user)s, %(days)s day ago",
+            "“%(text)s” raised %(date)s by %(user)s, %(days)s days ago",
+            waiting,
+        )
+        % {"text": text, "date": f"{query.raised_at.date():%Y-%m-%d}",
+           "user": query_selectors.user_name(query.raised_by), "days": waiting},  # fmt: skip
+        badge=_("%(status)s %(days)s d") % {"status": query.get_status_display(), "days": waited},
         badge_css=css,
         url=safe_reverse("dm:query_detail", query_pk=query.pk),
         action=action,
@@ -614,23 +658,23 @@ def _query_section(key: str, title: str, queries, *, now: datetime.datetime, act
         queries.count(),
         tuple(_query_line(query, now=now, action=action) for query in queries[:MAX_LINES]),
         more_url=f"{list_url}?{more_query}" if list_url else "",
-        more_text="Query list",
+        more_text=_("Query list"),
         empty_text=empty_text,
     )
 
 
 def queries_to_answer_section(*, now: datetime.datetime, user=None) -> Section:
     """Open queries waiting for the site's answer, the oldest first (coordinators and investigators)."""
-    return _query_section("queries", "Queries to answer", query_selectors.open_queries_oldest_first(), now=now,
-                          action="Answer the query", more_query="status=open", empty_text="No open query",
+    return _query_section("queries", _("Queries to answer"), query_selectors.open_queries_oldest_first(), now=now,
+                          action=_("Answer the query"), more_query="status=open", empty_text=_("No open query"),
                           user=user)  # fmt: skip
 
 
 def queries_to_close_section(*, now: datetime.datetime, user=None) -> Section:
     """Answered queries waiting for the raiser's side to close or re-open them (monitors, data managers)."""
-    return _query_section("queries_answered", "Answered queries awaiting closure",
-                          query_selectors.answered_queries_oldest_first(), now=now, action="Close or re-open",
-                          more_query="status=answered", empty_text="No answered query waiting", user=user)  # fmt: skip
+    return _query_section("queries_answered", _("Answered queries awaiting closure"),
+                          query_selectors.answered_queries_oldest_first(), now=now, action=_("Close or re-open"),
+                          more_query="status=answered", empty_text=_("No answered query waiting"), user=user)  # fmt: skip
 
 
 # --- the investigator's decisions --------------------------------------------------------------------
@@ -659,17 +703,19 @@ def eligibility_signature_lines(*, user=None) -> list[WorkLine]:
         signatures = list(participant.eligibility_signatures.all())
         if signatures and signatures[0].screening_version == participant.screening.version:
             continue
-        again = " (screening changed since the last signature)" if signatures else ""
+        detail = (
+            _("screened %(date)s (screening changed since the last signature)") if signatures else _("screened %(date)s")
+        ) % {"date": f"{participant.screening_date:%Y-%m-%d}"}
         lines.append(
             WorkLine(
                 participant_pk=participant.pk,
                 participant_label=participant_label(participant),
-                text="Eligibility: all criteria pass",
-                detail=f"screened {participant.screening_date:%Y-%m-%d}{again}",
-                badge="Awaiting signature",
+                text=_("Eligibility: all criteria pass"),
+                detail=detail,
+                badge=_("Awaiting signature"),
                 badge_css=WARNING,
                 url=safe_reverse("enrollment:eligibility_sign", pk=participant.pk),
-                action="Review and sign",
+                action=_("Review and sign"),
                 when=participant.screening_date,
             )
         )
@@ -685,12 +731,12 @@ def irae_decision_lines(*, user=None) -> list[WorkLine]:
             WorkLine(
                 participant_pk=decision.participant_id,
                 participant_label=participant_label(decision.participant),
-                text=f"Toripalimab: {decision.label}",
-                detail=f"{decision.rule_code}; {target}" if target else decision.rule_code,
-                badge="Decision pending",
+                text=_("Toripalimab: %(decision)s") % {"decision": decision.label},
+                detail=reasons_text([decision.rule_code, target]) if target else decision.rule_code,
+                badge=_("Decision pending"),
                 badge_css=WARNING,
                 url=safe_reverse("toxicity:irae_decide", pk=decision.participant_id, decision_pk=decision.pk),
-                action="Decide",
+                action=_("Decide"),
                 when=decision.assessed_on,
             )
         )
@@ -709,13 +755,17 @@ def modification_lines(*, user=None) -> list[WorkLine]:
         WorkLine(
             participant_pk=review.participant_id,
             participant_label=participant_label(review.participant),
-            text=f"Chemotherapy: {review.get_recommended_action_display()}"
-            + (f" to {review.recommended_level_pct} %" if review.recommended_level_pct else ""),
-            detail=f"{review.rule_code}: {review.rule_reason}",
-            badge="Decision pending",
+            text=(
+                _("Chemotherapy: %(action)s to %(level)s %%")
+                if review.recommended_level_pct
+                else _("Chemotherapy: %(action)s")
+            )
+            % {"action": review.get_recommended_action_display(), "level": review.recommended_level_pct},
+            detail=f"{review.rule_code}: {review.localized_rule_reason}",
+            badge=_("Decision pending"),
             badge_css=WARNING,
             url=safe_reverse("dosing:modification_decide", pk=review.participant_id, record_pk=review.pk),
-            action="Decide",
+            action=_("Decide"),
             when=review.assessed_on,
         )
         for review in reviews
@@ -748,63 +798,65 @@ def coordinator_worklist(*, today: datetime.date, now: datetime.datetime, user=N
     today_sections = (
         _section(
             "visits_now",
-            "Visits overdue or due now",
+            _("Visits overdue or due now"),
             visits_now,
-            note="From the daily visit check; a recorded visit leaves the list at its next run.",
+            note=_("From the daily visit check; a recorded visit leaves the list at its next run."),
         ),
         _section(
             "doses_now",
-            "Doses due today or overdue",
+            _("Doses due today or overdue"),
             [i.line for i in doses_now],
             more_url=doses_url,
-            more_text="Doses due",
+            more_text=_("Doses due"),
         ),
-        _section("labs", "Labs needed before a dose", labs),
+        _section("labs", _("Labs needed before a dose"), labs),
         _section(
-            "sae_clocks", "SAE reports to send", _once(shared, "sae", lambda: sae_clock_lines(now=now, user=user)), empty_text="No SAE report open"
+            "sae_clocks", _("SAE reports to send"), _once(shared, "sae", lambda: sae_clock_lines(now=now, user=user)), empty_text=_("No SAE report open")
         ),
         _section(
             "lab_proposals",
-            "Lab values proposed as adverse events",
+            _("Lab values proposed as adverse events"),
             lab_proposal_lines(user=user),
             more_url=safe_reverse("toxicity:lab_proposals"),
-            more_text="Lab proposals",
-            empty_text="Nothing to confirm",
+            more_text=_("Lab proposals"),
+            empty_text=_("Nothing to confirm"),
         ),
         _section(
             "missing_forms",
-            "Visits with missing forms",
+            _("Visits with missing forms"),
             missing,
             more_url=safe_reverse("enrollment:missing_forms"),
-            more_text="Missing-forms report",
-            empty_text="No forms missing",
-            note=f"{missing_count} form(s) missing in all." if missing else "",
+            more_text=_("Missing-forms report"),
+            empty_text=_("No forms missing"),
+            note=_("%(count)s form(s) missing in all.") % {"count": missing_count} if missing else "",
         ),
         _section(
             "ae_signoff",
-            "AEs awaiting investigator sign-off",
+            _("AEs awaiting investigator sign-off"),
             _once(shared, "signoff", lambda: awaiting_signature_lines(user=user)),
             more_url=safe_reverse("toxicity:dashboard"),
-            more_text="Safety dashboard",
-            empty_text="Nothing awaiting sign-off",
+            more_text=_("Safety dashboard"),
+            empty_text=_("Nothing awaiting sign-off"),
         ),
         _once(shared, "queries", lambda: queries_to_answer_section(now=now, user=user)),
     )
     week_sections = (
-        _section("visits_soon", "Visits due soon", visits_soon),
+        _section("visits_soon", _("Visits due soon"), visits_soon),
         _section(
             "doses_week",
-            "Doses due later this week",
+            _("Doses due later this week"),
             [i.line for i in doses_later],
             more_url=doses_url,
-            more_text="Doses due",
+            more_text=_("Doses due"),
         ),
     )
     return Worklist(
         (
-            Group("today", "Today", today_sections),
+            Group("today", _("Today"), today_sections),
             Group(
-                "week", f"This week (to {today + datetime.timedelta(days=WEEK_DAYS - 1):%a %Y-%m-%d})", week_sections
+                "week",
+                _("This week (to %(date)s)") % {"date": day_text(today + datetime.timedelta(days=WEEK_DAYS - 1))},
+                week_sections,
             ),
         )
     )
@@ -815,34 +867,34 @@ def investigator_worklist(*, today: datetime.date, now: datetime.datetime, user=
     irAE dose decisions, chemotherapy dose modifications, and the SAE reporting clocks."""
     sections = (
         _section(
-            "eligibility", "Eligibility to sign", eligibility_signature_lines(user=user), empty_text="Nothing to sign"
+            "eligibility", _("Eligibility to sign"), eligibility_signature_lines(user=user), empty_text=_("Nothing to sign")
         ),
         _section(
             "ae_signoff",
-            "Adverse events to sign",
+            _("Adverse events to sign"),
             _once(shared, "signoff", lambda: awaiting_signature_lines(user=user)),
-            empty_text="Nothing to sign",
+            empty_text=_("Nothing to sign"),
             more_url=safe_reverse("toxicity:dashboard"),
-            more_text="Safety dashboard",
+            more_text=_("Safety dashboard"),
         ),
         _section(
             "irae_decisions",
-            "irAE dose decisions (toripalimab)",
+            _("irAE dose decisions (toripalimab)"),
             irae_decision_lines(user=user),
-            empty_text="No decision pending",
+            empty_text=_("No decision pending"),
         ),
         _section(
             "modifications",
-            "Chemotherapy dose modifications",
+            _("Chemotherapy dose modifications"),
             modification_lines(user=user),
-            empty_text="No decision pending",
+            empty_text=_("No decision pending"),
         ),
         _section(
-            "sae_clocks", "SAE reports to send", _once(shared, "sae", lambda: sae_clock_lines(now=now, user=user)), empty_text="No SAE report open"
+            "sae_clocks", _("SAE reports to send"), _once(shared, "sae", lambda: sae_clock_lines(now=now, user=user)), empty_text=_("No SAE report open")
         ),
         _once(shared, "queries", lambda: queries_to_answer_section(now=now, user=user)),
     )
-    return Worklist((Group("decisions", "Awaiting your signature or decision", sections),))
+    return Worklist((Group("decisions", _("Awaiting your signature or decision"), sections),))
 
 
 @dataclass(frozen=True)

@@ -135,3 +135,14 @@ def test_the_worklist_from_snapshots_equals_the_study_wide_computation(coordinat
 def test_every_participant_has_a_data_version_from_its_creation(coordinator, investigator):
     p = enrolled(coordinator, investigator, started_days_ago=9)
     assert ParticipantDataVersion.objects.get(participant=p).version > 0
+
+
+def test_migrate_drops_the_snapshots_of_the_previous_code(coordinator, investigator):
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    enrolled(coordinator, investigator, started_days_ago=9)
+    dose_texts()
+    assert WorklistSnapshot.objects.exists()
+    post_migrate.send(sender=apps.get_app_config("core"), app_config=apps.get_app_config("core"), using="default")
+    assert not WorklistSnapshot.objects.exists()

@@ -22,6 +22,8 @@ from dataclasses import dataclass, replace
 
 from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.sites import restrict_to_user_sites, site_access
 from dosing.models import (
@@ -39,6 +41,7 @@ from enrollment.models import Participant
 from trialsite.protocol.toxicity import DISCONTINUE, INTERRUPT, IRAE_ROWS
 from trialsite.protocol.treatment import CCRT, CISPLATIN
 
+from ..labels import irae_category_label as category_name
 from ..models import (
     AE_AGENTS,
     GRADES,
@@ -53,9 +56,16 @@ from ..rules.adverse_event import OPEN, OVERDUE, SENT, SENT_LATE, sae_clock
 
 # --- filters --------------------------------------------------------------------------------------
 
-RELATED_LABEL = "possible, probable or definite"
-RELATED_TO_CHOICES = (("", "All adverse events"),) + tuple(
-    (agent, f"Related to {label.lower()}") for agent, label in AE_AGENTS
+RELATED_LABEL = gettext_lazy("possible, probable or definite")
+# One message per agent of ``AE_AGENTS`` (a sentence reads better translated whole).
+_RELATED_TO_LABELS = {
+    "toripalimab": gettext_lazy("Related to toripalimab"),
+    "cisplatin": gettext_lazy("Related to cisplatin"),
+    "paclitaxel": gettext_lazy("Related to paclitaxel"),
+    "radiotherapy": gettext_lazy("Related to radiotherapy"),
+}
+RELATED_TO_CHOICES = (("", gettext_lazy("All adverse events")),) + tuple(
+    (agent, _RELATED_TO_LABELS.get(agent, f"Related to {label.lower()}")) for agent, label in AE_AGENTS
 )
 _AGENT_LABELS = dict(AE_AGENTS)
 
@@ -80,18 +90,21 @@ class DashboardFilters:
     def describe(self) -> str:
         """E.g. "AEs related to toripalimab (possible, probable or definite), onset 2025-01-01 to 2025-03-31"."""
         what = (
-            f"AEs related to {_AGENT_LABELS[self.related_to].lower()} ({RELATED_LABEL})"
-            if self.related_to else "All AEs"
+            _("AEs related to %(agent)s (%(related)s)")
+            % {"agent": _(_AGENT_LABELS[self.related_to]).lower(), "related": RELATED_LABEL}
+            if self.related_to else _("All AEs")
         )
+        start = f"{self.onset_from:%Y-%m-%d}" if self.onset_from else ""
+        end = f"{self.onset_to:%Y-%m-%d}" if self.onset_to else ""
         if self.onset_from and self.onset_to:
-            when = f"onset {self.onset_from:%Y-%m-%d} to {self.onset_to:%Y-%m-%d}"
+            when = _("onset %(start)s to %(end)s") % {"start": start, "end": end}
         elif self.onset_from:
-            when = f"onset on or after {self.onset_from:%Y-%m-%d}"
+            when = _("onset on or after %(date)s") % {"date": start}
         elif self.onset_to:
-            when = f"onset on or before {self.onset_to:%Y-%m-%d}"
+            when = _("onset on or before %(date)s") % {"date": end}
         else:
-            when = "any onset date"
-        return f"{what}, {when}"
+            when = _("any onset date")
+        return _("%(what)s, %(when)s") % {"what": what, "when": when}
 
 
 NO_FILTERS = DashboardFilters()
@@ -109,7 +122,7 @@ def _filtered(queryset: QuerySet[AdverseEvent], filters: DashboardFilters) -> Qu
 
 # --- safety population ----------------------------------------------------------------------------
 
-SAFETY_POPULATION_DEFINITION = (
+SAFETY_POPULATION_DEFINITION = gettext_lazy(
     "Safety population: every participant with at least one dose of any study drug (toripalimab, "
     "cisplatin or paclitaxel) recorded as given. Percentages use it as the denominator; only its "
     "participants' AEs are counted. A patient is counted once per term, at the worst grade recorded "
@@ -212,7 +225,7 @@ def _table(pairs: Iterable[dict], population_n: int) -> SafetyTable:
         by_term[term][patient] = max(by_term[term].get(patient, 0), worst)
         by_soc[soc][patient] = max(by_soc[soc].get(patient, 0), worst)
         overall[patient] = max(overall.get(patient, 0), worst)
-    rows = [_row(TOTAL, "", "Any adverse event", None, overall, population_n)]
+    rows = [_row(TOTAL, "", _("Any adverse event"), None, overall, population_n)]
     for soc in sorted(by_soc):
         rows.append(_row(SOC, soc, soc, None, by_soc[soc], population_n))
         ordered = sorted(terms_of_soc[soc], key=lambda t: (-len(by_term[t]), term_info[t][0]))
@@ -238,8 +251,12 @@ def irae_table(filters: DashboardFilters = NO_FILTERS, *, population_n: int | No
 
 
 def irae_category_label(category: str) -> str:
-    row = IRAE_ROWS.get(category)
-    return row.label[:1].upper() + row.label[1:] if row else "Category not recorded"
+    """The category's name (``toxicity.labels``, in the active language) with a capital, as the
+    tables show it."""
+    if category not in IRAE_ROWS:
+        return _("Category not recorded")
+    name = category_name(category)
+    return name[:1].upper() + name[1:]
 
 
 def irae_category_rows(
@@ -301,9 +318,9 @@ def irae_onsets(
     for ae in aes:
         participant = ae.participant
         if participant.planned_treatment_start is not None:
-            start, basis = participant.planned_treatment_start, "treatment start"
+            start, basis = participant.planned_treatment_start, _("treatment start")
         else:
-            start, basis = population.get(participant.pk), "first dose"
+            start, basis = population.get(participant.pk), _("first dose")
         if start is None:
             continue
         onsets.append(IraeOnset(
@@ -334,10 +351,11 @@ def soc_grade_chart(table: SafetyTable) -> dict:
     return {
         "labels": [row.label for row in socs],
         "datasets": [
-            {"label": f"Grade {grade}", "colour": GRADE_COLOURS[grade], "data": [row.worst_grade[grade - 1] for row in socs]}
+            {"label": _("Grade %(grade)s") % {"grade": grade}, "colour": GRADE_COLOURS[grade],
+             "data": [row.worst_grade[grade - 1] for row in socs]}
             for grade in GRADES
         ],
-        "axis": "Patients",
+        "axis": _("Patients"),
     }
 
 
@@ -348,7 +366,7 @@ def irae_onset_chart(onsets: Iterable[IraeOnset]) -> dict:
         "labels": [o.label for o in onsets],
         "days": [o.days for o in onsets],
         "colours": [GRADE_COLOURS[o.grade] for o in onsets],
-        "axis": "Days from treatment start to onset",
+        "axis": _("Days from treatment start to onset"),
     }
 
 
@@ -356,11 +374,11 @@ def irae_onset_chart(onsets: Iterable[IraeOnset]) -> dict:
 
 NO_AWARENESS = "no_awareness"
 SAE_STATUS_LABELS = {
-    NO_AWARENESS: "Time of awareness not recorded",
-    OPEN: "Open",
-    OVERDUE: "Overdue",
-    SENT: "Sent on time",
-    SENT_LATE: "Sent late",
+    NO_AWARENESS: gettext_lazy("Time of awareness not recorded"),
+    OPEN: pgettext_lazy("SAE report", "Open"),
+    OVERDUE: pgettext_lazy("SAE report", "Overdue"),
+    SENT: gettext_lazy("Sent on time"),
+    SENT_LATE: gettext_lazy("Sent late"),
 }
 
 
@@ -370,10 +388,10 @@ def duration_text(delta: datetime.timedelta) -> str:
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     if days:
-        return f"{days} d {hours} h"
+        return _("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
     if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min"
+        return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)s min") % {"minutes": minutes}
 
 
 @dataclass(frozen=True)
@@ -404,20 +422,20 @@ class SaeRow:
 
 
 def _sae_row(ae: AdverseEvent, now: datetime.datetime) -> SaeRow:
-    criteria = tuple(label for name, label in SAE_CRITERIA if getattr(ae, name))
+    criteria = tuple(_(label) for name, label in SAE_CRITERIA if getattr(ae, name))
     due_at = hours_left = None
     if ae.sae_awareness_at is None:
-        status, text = NO_AWARENESS, "Record when the site became aware to start the 24-hour clock"
+        status, text = NO_AWARENESS, _("Record when the site became aware to start the 24-hour clock")
     else:
         clock = sae_clock(awareness_at=ae.sae_awareness_at, sent_at=ae.sae_report_sent_at, now=now)
         status, due_at = clock.status, clock.due_at
         hours_left = round(clock.remaining.total_seconds() / 3600, 1)
         text = {
-            OPEN: f"{duration_text(clock.remaining)} left",
-            OVERDUE: f"overdue by {duration_text(clock.remaining)}",
-            SENT: f"sent {duration_text(clock.remaining)} before the deadline",
-            SENT_LATE: f"sent {duration_text(clock.remaining)} late",
-        }[status]
+            OPEN: _("%(duration)s left"),
+            OVERDUE: _("overdue by %(duration)s"),
+            SENT: _("sent %(duration)s before the deadline"),
+            SENT_LATE: _("sent %(duration)s late"),
+        }[status] % {"duration": duration_text(clock.remaining)}
     return SaeRow(
         participant_pk=ae.participant_id,
         participant_label=participant_label(ae.participant),
@@ -431,7 +449,7 @@ def _sae_row(ae: AdverseEvent, now: datetime.datetime) -> SaeRow:
         due_at=due_at,
         sent_at=ae.sae_report_sent_at,
         status=status,
-        status_label=SAE_STATUS_LABELS[status],
+        status_label=str(SAE_STATUS_LABELS[status]),
         time_text=text,
         hours_left=hours_left,
     )
@@ -522,10 +540,13 @@ _PHASE_NAMES = dict(Phase.choices)
 
 def dose_text(agent: str, phase: str, cycle: int | None, day: int | None) -> str:
     """E.g. "Toripalimab cycle 2 day 1 (maintenance)" or "Cisplatin week 3 (concurrent chemoradiotherapy)"."""
+    name = _AGENT_NAMES.get(agent, agent)
     if not phase or cycle is None:
-        return f"{_AGENT_NAMES.get(agent, agent)}: next dose"
-    where = f"week {cycle}" if (agent, phase) == (CISPLATIN, CCRT) else f"cycle {cycle} day {day}"
-    return f"{_AGENT_NAMES.get(agent, agent)} {where} ({_PHASE_NAMES.get(phase, phase).lower()})"
+        return _("%(agent)s: next dose") % {"agent": name}
+    values = {"agent": name, "cycle": cycle, "day": day, "phase": _PHASE_NAMES.get(phase, phase).lower()}
+    if (agent, phase) == (CISPLATIN, CCRT):
+        return _("%(agent)s week %(cycle)s (%(phase)s)") % values
+    return _("%(agent)s cycle %(cycle)s day %(day)s (%(phase)s)") % values
 
 
 @dataclass(frozen=True)
@@ -559,9 +580,9 @@ def _irae_holds(user=None) -> list[HoldRow]:
         rows.append(HoldRow(
             participant_pk=decision.participant_id,
             participant_label=participant_label(decision.participant),
-            treatment="Toripalimab",
+            treatment=_("Toripalimab"),
             action=decision.label,
-            status="awaiting investigator" if awaiting else decision.get_decision_display().lower(),
+            status=_("awaiting investigator") if awaiting else decision.get_decision_display().lower(),
             awaiting=awaiting,
             target=dose_text(Agent.TORIPALIMAB, decision.target_phase, decision.target_cycle, decision.target_day),
             assessed_on=decision.assessed_on,
@@ -578,7 +599,7 @@ def _modification_action(review: DoseModification, *, decided: bool) -> str:
     level = review.decided_level_pct if decided and review.decided_level_pct else review.recommended_level_pct
     words = dict(ModificationAction.choices).get(action, action).lower()
     if action in (ModificationAction.REDUCE, ModificationAction.CONTINUE_REDUCED) and level:
-        words = f"{words} to {level} %"
+        words = _("%(action)s to %(level)s %%") % {"action": words, "level": level}
     return words
 
 
@@ -586,14 +607,14 @@ def _chemo_hold(review: DoseModification, *, pending: bool, action: str) -> Hold
     return HoldRow(
         participant_pk=review.participant_id,
         participant_label=participant_label(review.participant),
-        treatment="Chemotherapy",
+        treatment=_("Chemotherapy"),
         action=action,
-        status="awaiting investigator" if pending else review.get_decision_display().lower(),
+        status=_("awaiting investigator") if pending else review.get_decision_display().lower(),
         awaiting=pending,
         target=dose_text(review.target_agent, review.target_phase, review.target_cycle, review.target_day),
         assessed_on=review.assessed_on,
         rule_code=review.rule_code,
-        reason=review.decision_reason if not pending and review.decision_reason else review.rule_reason,
+        reason=review.decision_reason if not pending and review.decision_reason else review.localized_rule_reason,
     )
 
 
@@ -612,7 +633,7 @@ def _chemo_holds(user=None) -> list[HoldRow]:
         if state.held_by is not None:
             rows.append(_chemo_hold(state.held_by, pending=False, action=_modification_action(state.held_by, decided=True)))
         elif state.discontinued:
-            rows.append(_chemo_hold(state.last_decision, pending=False, action="discontinue chemotherapy"))
+            rows.append(_chemo_hold(state.last_decision, pending=False, action=_("discontinue chemotherapy")))
     return rows
 
 
@@ -920,6 +941,14 @@ def _short(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
+def _dose_mark_title(dose: DoseAdministration) -> str:
+    """E.g. "Cisplatin week 1 (concurrent chemoradiotherapy): 2025-05-06, 68 mg"."""
+    values = {"dose": dose_text(dose.agent, dose.phase, dose.cycle, dose.day), "date": f"{dose.given_on:%Y-%m-%d}"}
+    if dose.dose_given_mg is None:
+        return _("%(dose)s: %(date)s") % values
+    return _("%(dose)s: %(date)s, %(mg)s mg") % {**values, "mg": f"{dose.dose_given_mg:g}"}
+
+
 def participant_timeline(participant: Participant, *, today: datetime.date) -> Timeline:
     """The participant's AEs as bars from onset to resolution (or today while unresolved), labelled
     with term and worst grade and outlined when immune-related, above the same date axis as the
@@ -933,7 +962,7 @@ def participant_timeline(participant: Participant, *, today: datetime.date) -> T
     fractions = list(BrachytherapyFraction.objects.filter(participant=participant).order_by("number"))
 
     first_dose = doses[0].given_on if doses else None
-    start_basis = "treatment start" if participant.planned_treatment_start else "first dose"
+    start_basis = _("treatment start") if participant.planned_treatment_start else _("first dose")
     treatment_start = participant.planned_treatment_start or first_dose
     ae_ends = [ae.resolution_date or max(today, ae.onset_date) for ae in aes]
     candidates_start = [d for d in (treatment_start, first_dose, course.start_date if course else None) if d]
@@ -951,32 +980,32 @@ def participant_timeline(participant: Participant, *, today: datetime.date) -> T
         given = [d for d in doses if d.agent == agent]
         if not given:
             continue
-        marks = tuple(
-            TimelineMark(axis.centre(d.given_on), f"{dose_text(d.agent, d.phase, d.cycle, d.day)}: {d.given_on:%Y-%m-%d}"
-                         + (f", {d.dose_given_mg:g} mg" if d.dose_given_mg is not None else ""))
-            for d in given
-        )
+        marks = tuple(TimelineMark(axis.centre(d.given_on), _dose_mark_title(d)) for d in given)
         lanes.append(DoseLane(Agent(agent).label, y, DOSE_COLOURS[agent], marks))
         y += ROW_HEIGHT
     if course or fractions:
         spans = ()
         if course:
             ebrt_end = course.end_date or max(today, course.start_date)
+            period = {"start": f"{course.start_date:%Y-%m-%d}", "end": f"{course.end_date:%Y-%m-%d}" if course.end_date else ""}
             spans = (TimelineSpan(axis.x(course.start_date), axis.width(course.start_date, ebrt_end),
-                                  f"EBRT {course.start_date:%Y-%m-%d} to "
-                                  + (f"{course.end_date:%Y-%m-%d}" if course.end_date else "ongoing")),)
+                                  (_("EBRT %(start)s to %(end)s") if course.end_date else _("EBRT %(start)s to ongoing"))
+                                  % period),)
         marks = tuple(
-            TimelineMark(axis.centre(f.given_on), f"Brachytherapy fraction {f.number}: {f.given_on:%Y-%m-%d}")
+            TimelineMark(axis.centre(f.given_on), _("Brachytherapy fraction %(number)s: %(date)s")
+                         % {"number": f.number, "date": f"{f.given_on:%Y-%m-%d}"})
             for f in fractions
         )
-        lanes.append(DoseLane("Radiotherapy", y, RADIOTHERAPY_COLOUR, marks, spans))
+        lanes.append(DoseLane(_("Radiotherapy"), y, RADIOTHERAPY_COLOUR, marks, spans))
         y += ROW_HEIGHT
 
     bars = []
     top = y - ROW_HEIGHT / 2 + (ROW_HEIGHT - BAR_HEIGHT) / 2 + (6 if lanes else 0)
     for ae, ae_end in zip(aes, ae_ends, strict=True):
         irae = " (irAE)" if ae.immune_related else ""
-        until = f"resolved {ae.resolution_date:%Y-%m-%d}" if ae.resolution_date else "not resolved"
+        until = (
+            _("resolved %(date)s") % {"date": f"{ae.resolution_date:%Y-%m-%d}"} if ae.resolution_date else _("not resolved")
+        )
         bars.append(AeBar(
             ae_pk=ae.pk,
             number=ae.number,
@@ -994,7 +1023,10 @@ def participant_timeline(participant: Participant, *, today: datetime.date) -> T
             y=round(top, 1),
             width=axis.width(ae.onset_date, ae_end),
             colour=GRADE_COLOURS[ae.grade],
-            title=f"AE {ae.number}: {ae.term.term}, grade {ae.grade}{irae}; onset {ae.onset_date:%Y-%m-%d}, {until}",
+            title=_("AE %(number)s: %(term)s, grade %(grade)s%(irae)s; onset %(onset)s, %(until)s") % {
+                "number": ae.number, "term": ae.term.term, "grade": ae.grade, "irae": irae,
+                "onset": f"{ae.onset_date:%Y-%m-%d}", "until": until,
+            },
         ))
         top += ROW_HEIGHT
 
@@ -1016,5 +1048,5 @@ def participant_timeline(participant: Participant, *, today: datetime.date) -> T
             DoseGiven(d.given_on, Agent(d.agent).label, dose_text(d.agent, d.phase, d.cycle, d.day), d.dose_given_mg)
             for d in doses
         ),
-        legend=tuple((f"Grade {grade}", GRADE_COLOURS[grade]) for grade in GRADES),
+        legend=tuple((_("Grade %(grade)s") % {"grade": grade}, GRADE_COLOURS[grade]) for grade in GRADES),
     )

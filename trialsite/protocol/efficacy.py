@@ -5,12 +5,14 @@ p1 = 0.80, one-sided alpha = 0.025, power = 0.80; optimal design r1/n1 = 19/27, 
 96 enrolled allowing 10% drop-out; 2- and 3-year PFS, 3-year OS) and RECIST 1.1
 (Eisenhauer et al., Eur J Cancer 2009;45:228-247) for the lesion and response thresholds.
 
-Pure data: no Django, no database, no clock. ``efficacy/rules/recist.py`` and
+Pure data: no database, no clock (the definition shown on the pages is marked for translation). ``efficacy/rules/recist.py`` and
 ``efficacy/rules/simon.py`` read their defaults from here, so an amendment is one diff.
 """
 
 from dataclasses import dataclass
 from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
 
 # --- RECIST 1.1 -------------------------------------------------------------------------------
 
@@ -107,7 +109,7 @@ SURVIVAL = SurvivalLandmarks()
 
 # --- Response-evaluable population (PROTOCOL §5 resolution) --------------------------------------
 
-RESPONSE_EVALUABLE_DEFINITION = (
+RESPONSE_EVALUABLE_DEFINITION = _(
     "Response-evaluable: an enrolled participant with measurable disease at baseline (at least one "
     "RECIST 1.1 target lesion) who received at least one dose of study treatment and either had a "
     "follow-up tumour assessment whose response an investigator confirmed, or progressed or died "

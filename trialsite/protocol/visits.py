@@ -51,12 +51,18 @@ Windows (PROTOCOL §4 resolution): weekly +/-2 days; months 3 and 6 +/-7; 3-mont
 6-monthly and yearly +/-30. PROTOCOL §4 gives no window for eligibility, RT planning or the end of
 EBRT; the resolutions are at their declarations below.
 
-Pure Python: no Django, no database, no clock.
+Pure Python: no database, no clock. The visit and form labels are shown on the pages, so they are
+marked for translation (``gettext_lazy``: read in the language active when shown; the project
+catalog, ``locale/``); the CSV exports print them in English.
 """
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+
+from django.utils.translation import gettext_lazy as _
+
+from enrollment.rules.text import interpolate_lazy
 
 # --- Forms (the vocabulary of what a visit collects) -------------------------------------------
 
@@ -84,22 +90,22 @@ CTCAE_TOXICITY = "ctcae_toxicity"
 TUMOUR_ASSESSMENT = "tumour_assessment"
 
 FORMS: tuple[FormDefinition, ...] = (
-    FormDefinition(CONSENT, "Written informed consent", "Table 2"),
-    FormDefinition(DEMOGRAPHICS, "Demographic information", "Table 2"),
-    FormDefinition(HISTORY, "Medical history (incl. histology)", "Table 2"),
-    FormDefinition(PHYSICAL_EXAM, "Physical examination", "Table 2"),
-    FormDefinition(STAGING_IMAGING, "Staging imaging", "Table 2"),
-    FormDefinition(PATHOLOGY, "Pathological results", "Table 2"),
-    FormDefinition(HPV_TEST, "HPV testing", "Table 2"),
-    FormDefinition(BLOOD_ROUTINE, "Blood routine", "Table 2 (blood samples)"),
-    FormDefinition(LIVER_KIDNEY_FUNCTION, "Hepatic and renal function", "Table 2 (blood samples)"),
-    FormDefinition(SCC_ANTIGEN, "SCC antigen", "Table 2 (blood samples)"),
-    FormDefinition(PLANNING_CT, "Planning CT", "Table 2"),
-    FormDefinition(IMAGE_GUIDANCE, "Image guidance during RT", "Table 2"),
-    FormDefinition(CTCAE_TOXICITY, "Toxicity (NCI CTCAE v5.0)", "Table 2"),
-    FormDefinition(TUMOUR_ASSESSMENT, "Tumour assessment (RECIST 1.1)", "PROTOCOL §5; paper, efficacy & follow-up"),
+    FormDefinition(CONSENT, _("Written informed consent"), "Table 2"),
+    FormDefinition(DEMOGRAPHICS, _("Demographic information"), "Table 2"),
+    FormDefinition(HISTORY, _("Medical history (incl. histology)"), "Table 2"),
+    FormDefinition(PHYSICAL_EXAM, _("Physical examination"), "Table 2"),
+    FormDefinition(STAGING_IMAGING, _("Staging imaging"), "Table 2"),
+    FormDefinition(PATHOLOGY, _("Pathological results"), "Table 2"),
+    FormDefinition(HPV_TEST, _("HPV testing"), "Table 2"),
+    FormDefinition(BLOOD_ROUTINE, _("Blood routine"), "Table 2 (blood samples)"),
+    FormDefinition(LIVER_KIDNEY_FUNCTION, _("Hepatic and renal function"), "Table 2 (blood samples)"),
+    FormDefinition(SCC_ANTIGEN, _("SCC antigen"), "Table 2 (blood samples)"),
+    FormDefinition(PLANNING_CT, _("Planning CT"), "Table 2"),
+    FormDefinition(IMAGE_GUIDANCE, _("Image guidance during RT"), "Table 2"),
+    FormDefinition(CTCAE_TOXICITY, _("Toxicity (NCI CTCAE v5.0)"), "Table 2"),
+    FormDefinition(TUMOUR_ASSESSMENT, _("Tumour assessment (RECIST 1.1)"), "PROTOCOL §5; paper, efficacy & follow-up"),
 )
-FORM_LABELS: dict[str, str] = {form.code: form.label for form in FORMS}
+FORM_LABELS: dict[str, str] = {form.code: form.label for form in FORMS}  # lazy: str() where a plain string is needed
 
 _BLOOD_SAMPLES = (BLOOD_ROUTINE, LIVER_KIDNEY_FUNCTION, SCC_ANTIGEN)
 
@@ -211,7 +217,7 @@ CCRT_WEEKS = range(9)  # weeks 0-8
 FIXED_VISITS: tuple[VisitDefinition, ...] = (
     VisitDefinition(
         "screening",
-        "Eligibility / inclusion",
+        _("Eligibility / inclusion"),
         VisitKind.SCREENING,
         -21,
         OffsetUnit.DAYS,
@@ -220,7 +226,7 @@ FIXED_VISITS: tuple[VisitDefinition, ...] = (
     ),
     VisitDefinition(
         "rt_planning",
-        "Planning of RT (week -2)",
+        _("Planning of RT (week -2)"),
         VisitKind.RT_PLANNING,
         -14,
         OffsetUnit.DAYS,
@@ -230,7 +236,7 @@ FIXED_VISITS: tuple[VisitDefinition, ...] = (
     *(
         VisitDefinition(
             f"ccrt_w{week}",
-            f"CCRT week {week}",
+            interpolate_lazy(_("CCRT week %(week)s"), week=week),
             VisitKind.CCRT_WEEKLY,
             7 * week,
             OffsetUnit.DAYS,
@@ -241,7 +247,7 @@ FIXED_VISITS: tuple[VisitDefinition, ...] = (
     ),
     VisitDefinition(
         "eoebrt",
-        "End of EBRT (week 5)",
+        _("End of EBRT (week 5)"),
         VisitKind.END_OF_EBRT,
         35,
         OffsetUnit.DAYS,
@@ -250,7 +256,7 @@ FIXED_VISITS: tuple[VisitDefinition, ...] = (
     ),
     VisitDefinition(
         "fu_m3",
-        "Follow-up 1 (month 3, major efficacy evaluation)",
+        _("Follow-up 1 (month 3, major efficacy evaluation)"),
         VisitKind.FOLLOW_UP,
         3,
         OffsetUnit.MONTHS,
@@ -259,7 +265,7 @@ FIXED_VISITS: tuple[VisitDefinition, ...] = (
     ),
     VisitDefinition(
         "fu_m6",
-        "Follow-up 2 (month 6)",
+        _("Follow-up 2 (month 6)"),
         VisitKind.FOLLOW_UP,
         6,
         OffsetUnit.MONTHS,
