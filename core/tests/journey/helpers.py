@@ -48,6 +48,7 @@ class Journey:
     failure_number: str = ""  # the screen failure's screening number
     screening_number: str = ""  # the enrolled participant's screening number
     study_number: str = ""
+    query_label: str = ""  # "Query #<id>" of the query the monitor raises
     timings: list[tuple[str, float]] = field(default_factory=list)
 
     @property
