@@ -29,7 +29,8 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 from core import work_snapshots
 from core.data_management.queries import selectors as query_selectors
 from core.models import DataQuery
-from core.sites import restrict_to_user_sites
+from core.sites import restrict_to_user_sites, site_access
+from core.study_cache import cached
 from dosing.models import Decision, DoseModification
 from dosing.selectors import calendar as dose_calendar
 from enrollment.models import (
@@ -45,7 +46,7 @@ from enrollment.selectors import missing_forms_report
 from toxicity.models import AeProposal, LabPanel, LabResult
 from toxicity.rules.labs_before_dose import has_pre_dose_labs, needs_pre_dose_labs, pre_dose_lab_window
 from toxicity.selectors.adverse_events import adverse_events_awaiting_signature
-from toxicity.selectors.dashboard import sae_rows
+from toxicity.selectors.dashboard import open_sae_rows
 from toxicity.selectors.irae import pending_irae_decisions, target_label
 from trialsite.protocol.labs import LABS_BEFORE_DOSE_DAYS
 
@@ -426,11 +427,11 @@ def due_doses(*, today: datetime.date, user=None, snapshots=None) -> tuple[list[
 # --- labs before a dose ------------------------------------------------------------------------------
 
 
-def labs_needed(doses: list[SnapshotDose], *, today: datetime.date, days: int | None = None) -> list[WorkLine]:
+def labs_needed(doses: list[SnapshotDose], *, today: datetime.date, days: int | None = None) -> Sequence[WorkLine]:
     """Participants with a dose due within ``days`` days and no lab panel collected in that dose's
     window (``toxicity.rules.labs_before_dose``, PROTOCOL §3). Only chemotherapy and toripalimab doses
     not yet recorded and not held, discontinued or awaiting a decision count. One line per participant
-    and due date (one panel serves every agent given that day). One query.
+    and due date (one panel serves every agent given that day), worded only when shown. One query.
     """
     days = LABS_BEFORE_DOSE_DAYS if days is None else days
     last_due = today + datetime.timedelta(days=days)
@@ -450,28 +451,29 @@ def labs_needed(doses: list[SnapshotDose], *, today: datetime.date, days: int | 
     ).values_list("participant_id", "collected_on")
     for participant_id, collected_on in rows:
         panels[participant_id].append(collected_on)
-    lines = []
-    for (participant_pk, due), items in sorted(wanted.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        if has_pre_dose_labs(due, panels[participant_pk], days=days):
-            continue
-        earliest, _last = pre_dose_lab_window(due, days=days)
-        participant = items[0].participant
-        agents = list_text(dict.fromkeys(item.agent_label for item in items))
-        lines.append(
-            WorkLine(
-                participant_pk=participant_pk,
-                participant_label=participant_label(participant),
-                text=_("Labs before %(agents)s on %(date)s") % {"agents": agents, "date": day_text(due)},
-                detail=_("No lab panel collected from %(start)s to %(end)s")
-                % {"start": f"{earliest:%Y-%m-%d}", "end": f"{due:%Y-%m-%d}"},
-                badge=_("Labs needed"),
-                badge_css=WARNING,
-                url=safe_reverse("toxicity:lab_create", pk=participant_pk),
-                action=_("Enter a lab panel"),
-                when=due,
-            )
-        )
-    return lines
+    missing = [
+        (participant_pk, due, items)
+        for (participant_pk, due), items in sorted(wanted.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+        if not has_pre_dose_labs(due, panels[participant_pk], days=days)
+    ]
+    return MappedLines(missing, lambda entry: _labs_line(*entry, days=days))
+
+
+def _labs_line(participant_pk: int, due: datetime.date, items: list[SnapshotDose], *, days: int) -> WorkLine:
+    earliest, _last = pre_dose_lab_window(due, days=days)
+    agents = list_text(dict.fromkeys(item.agent_label for item in items))
+    return WorkLine(
+        participant_pk=participant_pk,
+        participant_label=participant_label(items[0].participant),
+        text=_("Labs before %(agents)s on %(date)s") % {"agents": agents, "date": day_text(due)},
+        detail=_("No lab panel collected from %(start)s to %(end)s")
+        % {"start": f"{earliest:%Y-%m-%d}", "end": f"{due:%Y-%m-%d}"},
+        badge=_("Labs needed"),
+        badge_css=WARNING,
+        url=safe_reverse("toxicity:lab_create", pk=participant_pk),
+        action=_("Enter a lab panel"),
+        when=due,
+    )
 
 
 # --- missing forms -----------------------------------------------------------------------------------
@@ -537,6 +539,28 @@ def missing_form_lines(*, today: datetime.date, user=None, snapshots=None) -> tu
 # --- safety ------------------------------------------------------------------------------------------
 
 
+class CountedLines(Sequence):
+    """A count and the first lines of a section, as kept by the study cache."""
+
+    def __init__(self, count: int, first: list[WorkLine]):
+        self.count, self.first = count, first
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index):
+        whole = len(self.first) == self.count
+        if isinstance(index, slice) and (whole or (index.start in (None, 0) and (index.stop or 0) <= MAX_LINES)):
+            return self.first[index]
+        raise IndexError("only the first lines of a cached section are kept")
+
+
+def _study_cached(name: str, user, lines: QueryLines) -> CountedLines:
+    """A section read only from CRF records, kept per data version, language and the user's sites
+    (``core.study_cache``): its count and first ``MAX_LINES`` lines."""
+    return cached(name, site_access(user), lambda: CountedLines(len(lines), list(lines[:MAX_LINES])))
+
+
 def _ae_signature_line(ae) -> WorkLine:
     return WorkLine(
         participant_pk=ae.participant_id,
@@ -560,7 +584,7 @@ def awaiting_signature_lines(*, user=None) -> QueryLines:
         .select_related("participant", "term")
         .order_by("onset_date", "participant__study_number", "number")
     )
-    return QueryLines(events, _ae_signature_line)
+    return _study_cached("worklist.ae_signoff", user, QueryLines(events, _ae_signature_line))
 
 
 def sae_clock_lines(*, now: datetime.datetime, user=None) -> list[WorkLine]:
@@ -579,8 +603,7 @@ def sae_clock_lines(*, now: datetime.datetime, user=None) -> list[WorkLine]:
             action=_("Open the AE"),
             when=row.onset_date,
         )
-        for row in sae_rows(now=now, user=user)
-        if row.is_open
+        for row in open_sae_rows(now=now, user=user)
     ]
 
 
@@ -610,7 +633,7 @@ def lab_proposal_lines(*, user=None) -> QueryLines:
         .select_related("panel__participant")
         .order_by("panel__collected_on", "panel_id", "id")
     )
-    return QueryLines(results, _lab_proposal_line)
+    return _study_cached("worklist.lab_proposals", user, QueryLines(results, _lab_proposal_line))
 
 
 # --- data queries ------------------------------------------------------------------------------------
@@ -862,12 +885,17 @@ def coordinator_worklist(*, today: datetime.date, now: datetime.datetime, user=N
     )
 
 
+# The investigator's sections below read only CRF records: they are kept per data version, language
+# and the user's sites (``core.study_cache``), as the AEs to sign and the lab proposals are.
+
+
 def investigator_worklist(*, today: datetime.date, now: datetime.datetime, user=None, shared: dict | None = None) -> Worklist:
     """What awaits the investigator's signature or decision: eligibility signatures, AEs to sign,
     irAE dose decisions, chemotherapy dose modifications, and the SAE reporting clocks."""
     sections = (
         _section(
-            "eligibility", _("Eligibility to sign"), eligibility_signature_lines(user=user), empty_text=_("Nothing to sign")
+            "eligibility", _("Eligibility to sign"),
+            cached("worklist.eligibility", site_access(user), lambda: eligibility_signature_lines(user=user)), empty_text=_("Nothing to sign")
         ),
         _section(
             "ae_signoff",
@@ -880,13 +908,13 @@ def investigator_worklist(*, today: datetime.date, now: datetime.datetime, user=
         _section(
             "irae_decisions",
             _("irAE dose decisions (toripalimab)"),
-            irae_decision_lines(user=user),
+            cached("worklist.irae_decisions", site_access(user), lambda: irae_decision_lines(user=user)),
             empty_text=_("No decision pending"),
         ),
         _section(
             "modifications",
             _("Chemotherapy dose modifications"),
-            modification_lines(user=user),
+            cached("worklist.modifications", site_access(user), lambda: modification_lines(user=user)),
             empty_text=_("No decision pending"),
         ),
         _section(
@@ -926,7 +954,7 @@ def overview(*, now: datetime.datetime, user=None) -> Overview:
         participants_by_status=tuple((label, by_status.get(value, 0)) for value, label in ParticipantStatus.choices),
         flags_by_kind=tuple((label, by_kind.get(value, 0)) for value, label in reversed(FlagKind.choices)),
         awaiting_signature=restrict_to_user_sites(adverse_events_awaiting_signature(), user).count(),
-        sae_reports_open=sum(1 for row in sae_rows(now=now, user=user) if row.is_open),
+        sae_reports_open=len(open_sae_rows(now=now, user=user)),
         lab_proposals=restrict_to_user_sites(
             LabResult.objects.filter(ae_proposal=AeProposal.PROPOSED), user, lookup="panel__participant"
         ).count(),
