@@ -12,6 +12,19 @@ def log_in(page, user):
 
 
 def log_out(page):
-    page.locator("#user-menu").click()
-    page.get_by_role("button", name="Log out").click()
+    """Open the user menu and log out. The menu opens only once Bootstrap's script has run: wait for
+    the page's load event, and click the toggle again if the menu did not open (a click that landed
+    before the script bound it)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.wait_for_load_state("load")
+    button = page.get_by_role("button", name="Log out")
+    for _attempt in range(3):
+        page.locator("#user-menu").click()
+        try:
+            button.wait_for(state="visible", timeout=3000)
+            break
+        except PlaywrightTimeout:
+            continue
+    button.click()
     page.get_by_role("heading", name="Log in").wait_for()
