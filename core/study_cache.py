@@ -11,12 +11,15 @@ the study's *data fingerprint* and the page's own arguments (date, filters, the 
 - participants created in bulk without the signal (the demo seeding) change the participant count
   and highest id, which are part of the fingerprint too.
 
-The fingerprint is one small query per read, so every process (gunicorn workers, the Celery worker)
+The fingerprint is one small query per read. Within one GET request it is read once
+(``ReadRequestMemo``): a page with several cached sections asks the database once, and any CRF
+save in that request (``forget_request_fingerprint``, called by the version bump) asks again. So every process (gunicorn workers, the Celery worker)
 sees a change at once without any message between them; no Redis is needed, so a cache outage
 cannot serve stale figures. Entries are few (a handful of pages and their arguments) and the oldest
 are dropped first. Nothing clinical is computed here: callers pass their selector.
 """
 
+import contextvars
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -30,9 +33,16 @@ from .models import ParticipantDataVersion
 T = TypeVar("T")
 
 MAX_ENTRIES = 64
+# Participant entries are small (a dashboard's lines): the dashboards opened lately, kept apart so
+# that they never push out a study-wide report.
+MAX_PARTICIPANT_ENTRIES = 512
 
 _entries: OrderedDict[tuple, object] = OrderedDict()
+_participant_entries: OrderedDict[tuple, object] = OrderedDict()
 _lock = threading.Lock()
+
+# The fingerprint read in the current GET request (None outside one, or before the first read).
+_request_memo: contextvars.ContextVar[list | None] = contextvars.ContextVar("study_cache_memo", default=None)
 
 
 def data_fingerprint() -> tuple[int, int, int, int]:
@@ -50,20 +60,75 @@ def data_fingerprint() -> tuple[int, int, int, int]:
     return tuple(int(value or 0) for value in row)
 
 
+def current_fingerprint() -> tuple[int, int, int, int]:
+    """``data_fingerprint()``, read once per GET request (see ``ReadRequestMemo``)."""
+    memo = _request_memo.get()
+    if memo is None:
+        return data_fingerprint()
+    if not memo:
+        memo.append(data_fingerprint())
+    return memo[0]
+
+
+def forget_request_fingerprint() -> None:
+    """Read the fingerprint again at the next cached read: data changed in this request."""
+    memo = _request_memo.get()
+    if memo is not None:
+        memo.clear()
+
+
+class ReadRequestMemo:
+    """Middleware: during a GET or HEAD request the fingerprint is read at most once, unless a CRF
+    record is saved or deleted in it (``forget_request_fingerprint``). Other methods (saves) read it
+    at every cached read, as outside requests (tasks, commands)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        token = _request_memo.set([])
+        try:
+            return self.get_response(request)
+        finally:
+            _request_memo.reset(token)
+
+
 def cached(name: str, arguments: Hashable, compute: Callable[[], T]) -> T:
     """``compute()``'s result for the current data: computed once per fingerprint, active language
     (results hold worded labels) and ``arguments`` (everything else the result depends on: dates,
     filters, the user's sites) in this process."""
-    key = (name, arguments, translation.get_language(), data_fingerprint())
+    key = (name, arguments, translation.get_language(), current_fingerprint())
+    return _remember(_entries, MAX_ENTRIES, key, compute)
+
+
+def participant_version(participant_id: int) -> int:
+    """The participant's data version (0 before her first save through the app): one query."""
+    version = (
+        ParticipantDataVersion.objects.filter(participant_id=participant_id).values_list("version", flat=True).first()
+    )
+    return version or 0
+
+
+def cached_for_participant(name: str, participant_id: int, arguments: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``'s result for one participant's current records: like ``cached`` but keyed on her
+    own data version, so a save for another participant leaves it valid. Only for results read from
+    her CRF records (every save or deletion of one bumps her version) and ``arguments`` (the day)."""
+    key = (name, participant_id, arguments, translation.get_language(), participant_version(participant_id))
+    return _remember(_participant_entries, MAX_PARTICIPANT_ENTRIES, key, compute)
+
+
+def _remember(entries: OrderedDict, limit: int, key: tuple, compute: Callable[[], T]) -> T:
     with _lock:
-        if key in _entries:
-            _entries.move_to_end(key)
-            return _entries[key]
+        if key in entries:
+            entries.move_to_end(key)
+            return entries[key]
     value = compute()
     with _lock:
-        _entries[key] = value
-        while len(_entries) > MAX_ENTRIES:
-            _entries.popitem(last=False)
+        entries[key] = value
+        while len(entries) > limit:
+            entries.popitem(last=False)
     return value
 
 
@@ -71,3 +136,4 @@ def clear() -> None:
     """Forget every entry (tests; a process sees new data through the fingerprint anyway)."""
     with _lock:
         _entries.clear()
+        _participant_entries.clear()

@@ -68,6 +68,9 @@ def bump_data_version(participant_id: int | None) -> None:
     one statement, the same on PostgreSQL and SQLite."""
     if participant_id is None:
         return
+    from .study_cache import forget_request_fingerprint
+
+    forget_request_fingerprint()
     table = connection.ops.quote_name(ParticipantDataVersion._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(

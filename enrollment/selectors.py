@@ -114,45 +114,50 @@ def eligibility_panel_lines(participant: Participant) -> list[str]:
 
 def participant_panels(participant: Participant) -> list[Panel]:
     """The dashboard's form areas, each with what is recorded; areas whose forms come in later
-    modules say honestly that nothing is recorded."""
+    modules say honestly that nothing is recorded.
+
+    The areas read only from her CRF records and the day are kept per her data version
+    (``core.study_cache.cached_for_participant``); the adverse events (SAE clocks run by the hour) and
+    the queries (not CRF records) are read at every request."""
+    from core import study_cache
     from core.data_management.queries.selectors import participant_panel_lines as query_panel_lines
-    from dosing.selectors.calendar import treatment_panel_lines
-    from efficacy.selectors.panel import response_panel_lines
     from toxicity.selectors.panel import safety_panel_lines
 
+    today = timezone.localdate()
+    eligibility, treatment, visits, response = study_cache.cached_for_participant(
+        "participant_panels", participant.pk, today, lambda: _record_panel_lines(participant, today=today)
+    )
     return [
-        Panel(
-            "eligibility",
-            _("Eligibility"),
-            eligibility_panel_lines(participant),
-            _("No eligibility assessment recorded yet."),
-        ),
+        Panel("eligibility", _("Eligibility"), list(eligibility), _("No eligibility assessment recorded yet.")),
         Panel(
             "treatment",
             _("Treatment"),
-            treatment_panel_lines(participant, today=timezone.localdate()),
+            list(treatment),
             _("Not enrolled: the treatment calendar starts at enrolment."),
         ),
-        Panel(
-            "visits",
-            _("Visits"),
-            visit_panel_lines(participant, today=timezone.localdate()),
-            _("No visits recorded yet."),
-        ),
+        Panel("visits", _("Visits"), list(visits), _("No visits recorded yet.")),
         Panel(
             "adverse_events",
             _("Adverse events"),
             safety_panel_lines(participant, now=timezone.now()),
             _("No adverse events recorded yet."),
         ),
-        Panel(
-            "response",
-            _("Tumour response"),
-            response_panel_lines(participant),
-            _("No tumour assessments recorded yet."),
-        ),
+        Panel("response", _("Tumour response"), list(response), _("No tumour assessments recorded yet.")),
         Panel("queries", _("Queries"), query_panel_lines(participant.pk, now=timezone.now()), _("No data queries.")),
     ]
+
+
+def _record_panel_lines(participant: Participant, *, today) -> tuple[tuple[str, ...], ...]:
+    """The eligibility, treatment, visit and response lines (immutable: they are shared by requests)."""
+    from dosing.selectors.calendar import treatment_panel_lines
+    from efficacy.selectors.panel import response_panel_lines
+
+    return (
+        tuple(eligibility_panel_lines(participant)),
+        tuple(treatment_panel_lines(participant, today=today)),
+        tuple(visit_panel_lines(participant, today=today)),
+        tuple(response_panel_lines(participant)),
+    )
 
 
 @dataclass(frozen=True)

@@ -80,3 +80,56 @@ def test_a_template_fragment_is_rendered_once_per_data_version_and_arguments(coo
     assert template.render(Context({"key": 2, "value": "<b>"})) == "&lt;b&gt;"
     participant_enrolled(coordinator=coordinator, investigator=investigator, treatment_start=datetime.date(2025, 5, 1))
     assert template.render(Context({"key": 1, "value": "third"})) == "third"
+
+
+def _in_request(method, view):
+    from django.test import RequestFactory
+
+    request = getattr(RequestFactory(), method.lower())("/")
+    return study_cache.ReadRequestMemo(view)(request)
+
+
+def test_a_get_request_reads_the_fingerprint_once(django_assert_num_queries):
+    calls, compute = counting()
+
+    def view(request):
+        with django_assert_num_queries(1):
+            study_cache.cached("a", None, compute)
+            study_cache.cached("b", None, compute)
+            study_cache.cached("a", None, compute)
+        return len(calls)
+
+    assert _in_request("GET", view) == 2
+
+
+def test_a_save_inside_a_get_request_reads_the_fingerprint_again(coordinator, investigator):
+    p = participant_enrolled(coordinator=coordinator, investigator=investigator, treatment_start=datetime.date(2025, 5, 1))
+    calls, compute = counting()
+
+    def view(request):
+        study_cache.cached("a", None, compute)
+        p.consents.first().save()
+        study_cache.cached("a", None, compute)  # new data: computed again
+        return len(calls)
+
+    assert _in_request("GET", view) == 2
+
+
+def test_a_post_request_reads_the_fingerprint_at_every_cached_read(django_assert_num_queries):
+    calls, compute = counting()
+
+    def view(request):
+        with django_assert_num_queries(2):
+            study_cache.cached("a", None, compute)
+            study_cache.cached("a", None, compute)
+        return len(calls)
+
+    assert _in_request("POST", view) == 1
+
+
+def test_the_memo_ends_with_the_request(django_assert_num_queries):
+    _in_request("GET", lambda request: study_cache.cached("a", None, lambda: 1))
+    with django_assert_num_queries(1):
+        study_cache.current_fingerprint()
+    with django_assert_num_queries(1):
+        study_cache.current_fingerprint()

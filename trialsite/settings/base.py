@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Multi-centre studies: 404 for any URL naming another site's participant (core.sites).
     "core.site_access.SiteAccessMiddleware",
+    # The study data fingerprint of cached reports, read once per GET request (core.study_cache).
+    "core.study_cache.ReadRequestMemo",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",

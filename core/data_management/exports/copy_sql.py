@@ -11,7 +11,8 @@ on the same data by the tests (``core/tests/data_management/test_export_copy.py`
 The expressions, per kind of column (empty cell = NULL, as the Python path writes ``""`` for both):
 - text: the value, '' made NULL; integers, ids, decimals: their text (PostgreSQL keeps the decimal
   places stored, as Python's ``Decimal`` does);
-- yes/no: '1' / '0' (the boolean as an integer); dates: ``YYYY-MM-DD``; date-times: ISO 8601 in the site's time zone with the
+- yes/no: '1' / '0' (the boolean as an integer); dates: ``YYYY-MM-DD`` (their text in the ISO
+  date style); date-times: ISO 8601 in the site's time zone with the
   offset, microseconds only when there are any (Python's ``isoformat``);
 - a code's label: a CASE over the field's choices (English, as the export is);
 - a user: the username; a reference record (a CTCAE term): its name from a temporary table filled
@@ -98,7 +99,7 @@ def _typed(field: models.Field, column: str) -> str | None:
     if isinstance(field, models.DateTimeField):
         return _ISO_DATETIME.format(c=column)
     if isinstance(field, models.DateField):
-        return f"to_char({column}, 'YYYY-MM-DD')"
+        return f"{column}::text"  # YYYY-MM-DD: copy_to sets DateStyle ISO
     if isinstance(field, models.CharField | models.TextField):
         return f"NULLIF({column}, '')"
     if isinstance(field, models.IntegerField | models.AutoField | models.DecimalField | models.ForeignKey):
@@ -120,7 +121,8 @@ def choice_label(field: models.Field, labels: dict) -> Expression:
         if not isinstance(field, models.CharField | models.TextField):
             code = f"{code}::text"
         cases = " ".join(f"WHEN {literal(str(value))} THEN {literal(label)}" for value, label in labels.items())
-        return f"CASE {code} {cases} ELSE NULLIF({code}, '') END"
+        # Most optional codes are empty: that test first.
+        return f"CASE {code} WHEN '' THEN NULL {cases} ELSE {code} END"
 
     return expression
 
@@ -188,11 +190,15 @@ def copy_to(statement: CopyStatement, out: BinaryIO) -> int:
     in the current time zone; the number of rows."""
     with transaction.atomic(), connection.cursor() as wrapper:
         cursor = wrapper.cursor
-        # The site's zone for the dates written, then Django's own back: the setting would otherwise
-        # last to the end of a surrounding transaction, and Django reads date-times in its zone.
-        cursor.execute("SELECT current_setting('TimeZone'), set_config('TimeZone', %s, true)",
-                       [timezone.get_current_timezone_name()])  # fmt: skip
-        previous_zone = cursor.fetchone()[0]
+        # The site's zone for the dates written and ISO dates (a date's text is then YYYY-MM-DD),
+        # then the connection's own back: the settings would otherwise last to the end of a
+        # surrounding transaction, and Django reads date-times in its zone.
+        cursor.execute(
+            "SELECT current_setting('TimeZone'), current_setting('DateStyle'), "
+            "set_config('TimeZone', %s, true), set_config('DateStyle', 'ISO, YMD', true)",
+            [timezone.get_current_timezone_name()],
+        )
+        previous_zone, previous_style = cursor.fetchone()[:2]
         for table, names in statement.reference_tables:
             cursor.execute(f"CREATE TEMPORARY TABLE {table} (id text PRIMARY KEY, name text)")
             with cursor.copy(f"COPY {table} (id, name) FROM STDIN") as copy:
@@ -205,5 +211,6 @@ def copy_to(statement: CopyStatement, out: BinaryIO) -> int:
         # (On an error the savepoint's rollback drops them.)
         for table, _names in statement.reference_tables:
             cursor.execute(f"DROP TABLE {table}")
-        cursor.execute("SELECT set_config('TimeZone', %s, true)", [previous_zone])
+        cursor.execute("SELECT set_config('TimeZone', %s, true), set_config('DateStyle', %s, true)",
+                       [previous_zone, previous_style])  # fmt: skip
     return rows

@@ -122,3 +122,29 @@ def test_participant_list_finds_by_initials(coordinator_client, participant):
     assert list(response.context["page"].object_list) == [participant]
     response = coordinator_client.get(reverse("enrollment:participant_list"), {"q": "nobody"})
     assert list(response.context["page"].object_list) == []
+
+
+def test_the_dashboard_reads_her_records_once_until_one_of_them_changes(
+    coordinator_client, coordinator, investigator, django_assert_max_num_queries
+):
+    import datetime
+
+    from dosing.tests.factories import participant_enrolled
+
+    enrolled = participant_enrolled(coordinator=coordinator, investigator=investigator,
+                                    treatment_start=datetime.date(2026, 11, 2))  # fmt: skip
+    other = participant_enrolled(coordinator=coordinator, investigator=investigator,
+                                 treatment_start=datetime.date(2026, 11, 2))  # fmt: skip
+    url = reverse("enrollment:participant_detail", args=[enrolled.pk])
+    page = coordinator_client.get(url).content.decode()
+    assert "Consent" in page
+    with django_assert_max_num_queries(22):  # the record panels come from the cache
+        coordinator_client.get(url)
+    # Another participant's save leaves her entry valid; her own save shows at once.
+    other.consents.first().save()
+    with django_assert_max_num_queries(22):
+        coordinator_client.get(url)
+    consent = enrolled.consents.first()
+    consent.icf_version = "v9.9"
+    consent.save()
+    assert "Consent v9.9" in coordinator_client.get(url).content.decode()
