@@ -808,15 +808,26 @@ def _once(shared: dict | None, key: str, compute: Callable[[], object]):
     return shared[key]
 
 
+def _snapshot_sections(*, today: datetime.date, user=None) -> tuple:
+    """The doses due (today, later this week) and the visits with missing forms (lines, count), from
+    the participants' snapshots. Kept in the study cache per day and the user's sites: the snapshots
+    change only when a CRF record does (the data fingerprint) or the day does, and a process that
+    finds the entry has already brought every snapshot up to date for that fingerprint."""
+    snapshots = worklist_snapshots(today=today, user=user)
+    doses_now, doses_later = due_doses(today=today, snapshots=snapshots)
+    missing, missing_count = missing_form_lines(today=today, snapshots=snapshots)
+    return tuple(doses_now), tuple(doses_later), tuple(missing), missing_count
+
+
 def coordinator_worklist(*, today: datetime.date, now: datetime.datetime, user=None, shared: dict | None = None) -> Worklist:
     """What the coordinator must do today and this week, study-wide: visits overdue or due (from the
     visit flags), doses due with their holds, labs needed before a dose, missing forms, AEs awaiting
     the investigator, SAE reporting clocks and lab values proposed as AEs."""
     visits_now, visits_soon = visit_lines(today=today, user=user)
-    snapshots = worklist_snapshots(today=today, user=user)
-    doses_now, doses_later = due_doses(today=today, snapshots=snapshots)
+    doses_now, doses_later, missing, missing_count = cached(
+        "worklist.snapshot_sections", (today, site_access(user)), lambda: _snapshot_sections(today=today, user=user)
+    )
     labs = labs_needed(doses_now + doses_later, today=today)
-    missing, missing_count = missing_form_lines(today=today, snapshots=snapshots)
     doses_url = safe_reverse("dosing:doses_due")
     today_sections = (
         _section(
