@@ -58,8 +58,11 @@ seed: demo-users
 	$(PY) manage.py seed_demo --participants $(or $(N),100) --seed $(or $(SEED),1) --append
 
 # `install` compiles the translations first: the language tests read the .mo files.
+# The suite runs on one process per CPU, at most 4 (pytest-xdist); TEST_WORKERS=0 runs it in one.
+# The tests with a real broker and worker go to one process, in turn (conftest.py).
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && n=4; echo $$n)
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: install
 	$(VENV)/bin/ruff check .

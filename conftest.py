@@ -104,3 +104,11 @@ def _default_language():
     translation.deactivate()
     yield
     translation.deactivate()
+
+
+def pytest_collection_modifyitems(config, items):
+    """``make test`` runs the suite on two processes (pytest-xdist, ``--dist loadgroup``): the tests
+    with a real broker and worker share the Redis server, so they all go to one process, in turn."""
+    for item in items:
+        if item.get_closest_marker("integration"):
+            item.add_marker(pytest.mark.xdist_group("broker"))

@@ -61,6 +61,20 @@ def test_recording_a_dose_takes_it_off_the_worklist_at_the_next_read(coordinator
     assert "Cisplatin Week 1 (concurrent chemoradiotherapy)" not in dose_texts()
 
 
+def test_the_sections_read_from_snapshots_are_kept_until_the_data_change(coordinator, investigator):
+    p = enrolled(coordinator, investigator, started_days_ago=9)
+    first = dose_texts()
+    snapshot_table = WorklistSnapshot._meta.db_table
+    with CaptureQueriesContext(connection) as captured:
+        assert dose_texts() == first
+    assert not any(snapshot_table in query["sql"] for query in captured.captured_queries)
+    dose_administer(participant=p, user=coordinator, key=("cisplatin", "ccrt", 1, 1),
+                    values={"status": "omitted", "difference_note": "Patient unwell"})  # fmt: skip
+    with CaptureQueriesContext(connection) as captured:
+        assert "Cisplatin Week 1 (concurrent chemoradiotherapy)" not in dose_texts()
+    assert any(snapshot_table in query["sql"] for query in captured.captured_queries)
+
+
 def test_a_snapshot_is_computed_again_the_next_day(coordinator, investigator):
     enrolled(coordinator, investigator, started_days_ago=9)
     today_texts = dose_texts()
