@@ -475,10 +475,12 @@ def sae_rows(filters: DashboardFilters = NO_FILTERS, *, now: datetime.datetime, 
     return tuple(sorted((_sae_row(ae, now) for ae in aes), key=_sae_order))
 
 
-def open_sae_rows(*, now: datetime.datetime, user=None) -> tuple[SaeRow, ...]:
+def open_sae_rows(
+    filters: DashboardFilters = NO_FILTERS, *, now: datetime.datetime, user=None
+) -> tuple[SaeRow, ...]:
     """The SAEs whose report is not yet sent, with their clocks, most urgent first (one query; the
     worklists need only these, not every SAE of the study)."""
-    aes = _serious(user).filter(sae_report_sent_at__isnull=True).select_related("participant", "term")
+    aes = _filtered(_serious(user), filters).filter(sae_report_sent_at__isnull=True).select_related("participant", "term")
     return tuple(sorted((_sae_row(ae, now) for ae in aes), key=_sae_order))
 
 
@@ -674,13 +676,18 @@ class Dashboard:
 def dashboard(filters: DashboardFilters = NO_FILTERS, *, now: datetime.datetime | None = None, user=None) -> Dashboard:
     """Everything the dashboard page shows, in a fixed number of queries (of ``user``'s sites).
 
-    All but the SAE clocks (which run with ``now``) is kept per data version, filters and the
-    user's sites (``core.study_cache``): recomputed only when a CRF record changes."""
+    All but the clocks of the SAE reports not yet sent (which run with ``now``) is kept per data
+    version, filters and the user's sites (``core.study_cache``): recomputed only when a CRF record
+    changes. A sent report's clock is fixed (sent before or after its deadline), so the sent rows
+    are kept too; sending a report is a CRF change."""
     from core.study_cache import cached
 
     now = now or timezone.now()
     tables = cached("toxicity.dashboard", (filters, site_access(user)), lambda: _dashboard(filters, now=now, user=user))
-    return replace(tables, saes=sae_rows(filters, now=now, user=user), open_saes_hidden=open_saes_outside(filters, user))
+    sent = tuple(row for row in tables.saes if not row.is_open)
+    return replace(
+        tables, saes=open_sae_rows(filters, now=now, user=user) + sent, open_saes_hidden=open_saes_outside(filters, user)
+    )
 
 
 def _dashboard(filters: DashboardFilters, *, now: datetime.datetime, user=None) -> Dashboard:

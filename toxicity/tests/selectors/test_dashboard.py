@@ -191,6 +191,14 @@ def test_saes_list_open_reports_first_with_their_clocks(cohort):
     assert sent.status == "sent" and sent.status_label == "Sent on time" and sent.time_text == "sent 16 h 0 min before the deadline"
 
 
+def test_the_cached_dashboard_runs_the_open_clocks_with_the_time_and_keeps_the_sent_ones(cohort):
+    first = selectors.dashboard(now=cohort.now)
+    later = selectors.dashboard(now=cohort.now + datetime.timedelta(hours=3))  # the tables come from the cache
+    assert [row.ae_pk for row in later.saes] == [row.ae_pk for row in first.saes]
+    assert [row.hours_left for row in later.saes] == [None, -9.0, 19.0, 16.0]  # only the open clocks moved
+    assert later.saes == selectors.sae_rows(now=cohort.now + datetime.timedelta(hours=3))
+
+
 def test_sae_list_follows_the_filters_and_counts_the_unsent_reports_it_hides(cohort):
     filters = DashboardFilters(related_to="toripalimab")
     rows = selectors.sae_rows(filters, now=cohort.now)
