@@ -98,6 +98,24 @@ def test_command_refuses_outside_demo_mode_without_force(settings):
     assert "Seeded 2 participants" in out.getvalue() and "enrollment.Participant" in out.getvalue()
 
 
+def test_the_command_leaves_todays_worklist_snapshots_so_the_first_home_page_reads_them(demo_mode):
+    from django.conf import settings
+
+    from core import worklist
+    from core.models import WorklistSnapshot
+
+    out = io.StringIO()
+    call_command("seed_demo", "--participants", "6", "--seed", str(SEED), stdout=out)
+    on_treatment = Participant.objects.filter(planned_treatment_start__isnull=False).count()
+    today = timezone.localdate()
+    assert on_treatment
+    assert WorklistSnapshot.objects.filter(computed_on=today).count() == on_treatment * len(settings.LANGUAGES)
+    assert f"Worklist snapshots for today: {on_treatment * len(settings.LANGUAGES)}" in out.getvalue()
+    before = set(WorklistSnapshot.objects.values_list("pk", "version"))
+    worklist.coordinator_worklist(today=today, now=timezone.now())
+    assert set(WorklistSnapshot.objects.values_list("pk", "version")) == before  # read, not computed again
+
+
 def test_records_are_attributed_to_the_demo_users_else_to_an_inactive_system_user(demo_mode, make_user):
     _seed(participants=3)
     system = AdverseEvent.history.model.objects.values_list("history_user__username", flat=True)
