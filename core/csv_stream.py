@@ -7,7 +7,8 @@ the row generator come out in English; a view that computes labels before stream
 up front) does so under ``translation.override(CSV_LANGUAGE)`` itself."""
 
 import csv
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 
 from django.http import StreamingHttpResponse
 from django.utils import translation
@@ -23,15 +24,13 @@ class _Echo:
         return value
 
 
-def csv_lines(header: Sequence[str], rows: Iterable[Sequence]) -> Iterable[str]:
-    """The CSV's lines, each row produced and written in ``CSV_LANGUAGE``. The language is set
-    around each row rather than around the whole stream, so the request's language is back in
-    place between rows, whichever thread the server streams from."""
+def english_csv_lines(rows: Iterable[Sequence]) -> Iterator[str]:
+    """The CSV lines of ``rows`` (a header row first, when there is one), each row produced and
+    written in ``CSV_LANGUAGE``. The language is set around each row rather than around the whole
+    stream, so the request's language is back in place between rows, whichever thread the server
+    streams from; lazy labels in a row are worded when it is written, in English."""
     writer = csv.writer(_Echo())
-    with translation.override(CSV_LANGUAGE):
-        first = writer.writerow(header)
-        iterator = iter(rows)
-    yield first
+    iterator = iter(rows)
     while True:
         with translation.override(CSV_LANGUAGE):
             try:
@@ -41,8 +40,19 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence]) -> Iterable[str]:
         yield line
 
 
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> StreamingHttpResponse:
-    """A CSV attachment streamed row by row (UTF-8, Excel-friendly BOM-less, ISO dates from the caller)."""
-    response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv; charset=utf-8")
+def csv_lines(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
+    """``header``'s line, then the lines of ``rows`` (``english_csv_lines``)."""
+    return english_csv_lines(itertools.chain([header], rows))
+
+
+def csv_download(filename: str, rows: Iterable[Sequence]) -> StreamingHttpResponse:
+    """A CSV attachment of ``rows`` (header row first) streamed row by row (UTF-8, ISO dates from
+    the caller), in English (``english_csv_lines``)."""
+    response = StreamingHttpResponse(english_csv_lines(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> StreamingHttpResponse:
+    """``csv_download`` with the header given apart from the rows."""
+    return csv_download(filename, itertools.chain([header], rows))

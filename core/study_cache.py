@@ -11,12 +11,15 @@ the study's *data fingerprint* and the page's own arguments (date, filters, the 
 - participants created in bulk without the signal (the demo seeding) change the participant count
   and highest id, which are part of the fingerprint too.
 
-The fingerprint is one small query per read. Within one GET request it is read once
-(``ReadRequestMemo``): a page with several cached sections asks the database once, and any CRF
-save in that request (``forget_request_fingerprint``, called by the version bump) asks again. So every process (gunicorn workers, the Celery worker)
+The fingerprint is one small query per read, so every process (gunicorn workers, the Celery worker)
 sees a change at once without any message between them; no Redis is needed, so a cache outage
-cannot serve stale figures. Entries are few (a handful of pages and their arguments) and the oldest
-are dropped first. Nothing clinical is computed here: callers pass their selector.
+cannot serve stale figures. Within one GET request it is read once (``ReadRequestMemo``): a page
+with several cached sections asks the database once, and a CRF save in that request
+(``forget_request_fingerprint``, called by the version bump) makes the next read ask again.
+
+Study-wide entries are few (a handful of pages and their arguments); one participant's results
+(``cached_for_participant``) are keyed on her own data version instead and kept apart. In both,
+the oldest entries are dropped first. Nothing clinical is computed here: callers pass their selector.
 """
 
 import contextvars

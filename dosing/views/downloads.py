@@ -2,11 +2,9 @@
 fractions, the study-wide doses due and protocol deviations. Each streams what its page shows (same
 filters), pseudonymised (study number, never initials), ISO dates, units in the column names.
 
-The contents are English whatever the user's language (data for statisticians): the selectors run,
-and the rows are written while the response streams, under ``translation.override("en")``."""
+The contents are English whatever the user's language (data for statisticians): each row is built
+and written while the response streams, in English (``core.csv_stream``)."""
 
-import functools
-from collections.abc import Callable, Iterator
 
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404
@@ -31,17 +29,6 @@ def _stamp() -> str:
 
 def _iso(day) -> str:
     return day.isoformat() if day is not None else ""
-
-
-def _in_english(rows: Callable[[], Iterator[list]]) -> Callable[[], Iterator[list]]:
-    """Produce ``rows`` in English: labels that are still lazy are resolved as each row is written."""
-
-    @functools.wraps(rows)
-    def english() -> Iterator[list]:
-        with translation.override("en"):
-            yield from rows()
-
-    return english
 
 
 def _yes_no(value) -> str:
@@ -86,7 +73,6 @@ def treatment_calendar_csv(request, pk):
     with translation.override("en"):
         calendar = calendar_selectors.treatment_calendar(participant, today=timezone.localdate())
 
-    @_in_english
     def rows():
         for block in calendar.phases:
             for row in block.rows:
@@ -117,7 +103,6 @@ def doses_due_csv(request):
             start=start, end=end, today=timezone.localdate(), user=request.user
         )
 
-    @_in_english
     def rows():
         for section, items in (("Overdue and not recorded", overdue), ("Due this week", this_week)):
             for item in items:
@@ -137,7 +122,6 @@ def deviations_csv(request):
     with translation.override("en"):
         found = calendar_selectors.study_deviations(today=timezone.localdate(), user=request.user)
 
-    @_in_english
     def rows():
         for item in found:
             for deviation in item.deviations:
@@ -164,7 +148,6 @@ def radiotherapy_csv(request, pk):
     with translation.override("en"):
         summary = rt_selectors.radiotherapy_summary(participant)
 
-    @_in_english
     def rows():
         for row in summary.fraction_rows:
             fraction = row.fraction

@@ -3,16 +3,13 @@ follow-ups with the investigator's confirmation) and progressions. Each streams 
 shows, pseudonymised (study number, never initials), ISO dates, units in the column names.
 
 CSV files are data for statisticians: their contents (labels, notes) are in English whatever the
-user's language, so the same data always give the same file (``english_rows``)."""
+user's language, so the same data always give the same file (``core.csv_stream``)."""
 
-import csv
-from collections.abc import Iterable, Iterator, Sequence
 
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
-from django.utils.functional import Promise
 
 from core.csv_stream import csv_response
 from enrollment.models import Participant
@@ -20,34 +17,6 @@ from enrollment.models import Participant
 from ..selectors import assessments as assessment_selectors
 from ..selectors import follow_up as follow_up_selectors
 from ..services import follow_up as follow_up_services
-
-
-def english_rows(rows: Iterable[Sequence]) -> Iterator[list]:
-    """``rows`` produced (and any lazy text in them rendered) in English, one row at a time, so a
-    streamed download never switches the whole response's language."""
-    iterator = iter(rows)
-    while True:
-        with translation.override("en"):
-            try:
-                row = next(iterator)
-            except StopIteration:
-                return
-            values = [str(value) if isinstance(value, Promise) else value for value in row]
-        yield values
-
-
-class _Echo:
-    """A file-like object whose write() hands the line back, for streaming csv.writer output."""
-
-    def write(self, value):
-        return value
-
-
-def english_csv_lines(rows: Iterable[Sequence]) -> Iterator[str]:
-    """CSV lines of ``rows`` (header first), in English (``english_rows``)."""
-    writer = csv.writer(_Echo())
-    for row in english_rows(rows):
-        yield writer.writerow(row)
 
 
 def _number(participant: Participant) -> str:
@@ -101,7 +70,7 @@ def assessment_list_csv(request, pk):
                 valid.reason if valid else "",
             ]  # fmt: skip
 
-    return csv_response(f"tumour_assessments_{number}_{_stamp()}.csv", ASSESSMENT_COLUMNS, english_rows(rows()))
+    return csv_response(f"tumour_assessments_{number}_{_stamp()}.csv", ASSESSMENT_COLUMNS, rows())
 
 
 PROGRESSION_COLUMNS = [
@@ -130,4 +99,4 @@ def follow_up_csv(request, pk):
                 row.assessment_response, progression.note,
             ]  # fmt: skip
 
-    return csv_response(f"progressions_{number}_{_stamp()}.csv", PROGRESSION_COLUMNS, english_rows(rows()))
+    return csv_response(f"progressions_{number}_{_stamp()}.csv", PROGRESSION_COLUMNS, rows())

@@ -6,15 +6,16 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
+from core.csv_stream import csv_download
+
 from ..forms.survival import SurvivalReportForm
 from ..selectors import survival as selectors
-from .downloads import english_csv_lines
 
 INVALID_MESSAGE = gettext_lazy(
     "The report was not changed: correct the fields marked below. Showing today's data without a comparison."
@@ -60,7 +61,5 @@ def survival_csv(request, table):
     with translation.override("en"):
         report = selectors.survival_report(cutoff=cutoff, factor=factor)
     rows = selectors.csv_rows(table, report)
-    response = StreamingHttpResponse(english_csv_lines(rows), content_type="text/csv; charset=utf-8")
     suffix = f"_{factor}" if factor and table in ("pfs", "os", "summary", "at_risk", "comparison", "response") else ""
-    response["Content-Disposition"] = f'attachment; filename="survival_{table}{suffix}_cutoff_{cutoff:%Y%m%d}.csv"'
-    return response
+    return csv_download(f"survival_{table}{suffix}_cutoff_{cutoff:%Y%m%d}.csv", rows)

@@ -1,17 +1,17 @@
 """Visit pages: the participant's visit schedule, recording a visit (done / missed) or an
 unscheduled one, the forms of a done visit, and the study-wide missing-forms report (with CSV)."""
 
-import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.csv_stream import CSV_LANGUAGE, csv_response
 from core.exceptions import StaleRecordError
 from core.forms import add_service_errors
 from trialsite.protocol.visits import FORM_LABELS
@@ -188,26 +188,9 @@ def missing_forms(request):
     })
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for streaming CSV."""
-
-    def write(self, value):
-        return value
-
-
 @permission_required("enrollment.view_visit", raise_exception=True)
 def missing_forms_csv(request):
     """The report as CSV, English whatever the user's language (data for statisticians)."""
-    with translation.override("en"):
+    with translation.override(CSV_LANGUAGE):
         _filters, rows = _report_rows(request)
-    writer = csv.writer(_Echo())
-
-    def lines():
-        with translation.override("en"):
-            yield writer.writerow(selectors.MISSING_FORMS_COLUMNS)
-            for row in selectors.missing_forms_csv_rows(rows):
-                yield writer.writerow(row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="missing_forms.csv"'
-    return response
+    return csv_response("missing_forms.csv", selectors.MISSING_FORMS_COLUMNS, selectors.missing_forms_csv_rows(rows))

@@ -469,10 +469,13 @@ def _serious(user=None) -> QuerySet[AdverseEvent]:
     return restrict_to_user_sites(AdverseEvent.objects.filter(serious=True), user)
 
 
+def _sae_rows(aes: QuerySet[AdverseEvent], now: datetime.datetime) -> tuple[SaeRow, ...]:
+    return tuple(sorted((_sae_row(ae, now) for ae in aes.select_related("participant", "term")), key=_sae_order))
+
+
 def sae_rows(filters: DashboardFilters = NO_FILTERS, *, now: datetime.datetime, user=None) -> tuple[SaeRow, ...]:
     """Every SAE (all participants) with its 24-hour reporting clock, open ones first (one query)."""
-    aes = _filtered(_serious(user), filters).select_related("participant", "term")
-    return tuple(sorted((_sae_row(ae, now) for ae in aes), key=_sae_order))
+    return _sae_rows(_filtered(_serious(user), filters), now)
 
 
 def open_sae_rows(
@@ -480,8 +483,12 @@ def open_sae_rows(
 ) -> tuple[SaeRow, ...]:
     """The SAEs whose report is not yet sent, with their clocks, most urgent first (one query; the
     worklists need only these, not every SAE of the study)."""
-    aes = _filtered(_serious(user), filters).filter(sae_report_sent_at__isnull=True).select_related("participant", "term")
-    return tuple(sorted((_sae_row(ae, now) for ae in aes), key=_sae_order))
+    return _sae_rows(_filtered(_serious(user), filters).filter(sae_report_sent_at__isnull=True), now)
+
+
+def _sent_sae_rows(filters: DashboardFilters, *, now: datetime.datetime, user=None) -> tuple[SaeRow, ...]:
+    """The SAEs whose report is sent, most recent first: their clocks no longer move with ``now``."""
+    return _sae_rows(_filtered(_serious(user), filters).filter(sae_report_sent_at__isnull=False), now)
 
 
 def open_saes_outside(filters: DashboardFilters, user=None) -> int:
@@ -684,9 +691,10 @@ def dashboard(filters: DashboardFilters = NO_FILTERS, *, now: datetime.datetime 
 
     now = now or timezone.now()
     tables = cached("toxicity.dashboard", (filters, site_access(user)), lambda: _dashboard(filters, now=now, user=user))
-    sent = tuple(row for row in tables.saes if not row.is_open)
     return replace(
-        tables, saes=open_sae_rows(filters, now=now, user=user) + sent, open_saes_hidden=open_saes_outside(filters, user)
+        tables,
+        saes=open_sae_rows(filters, now=now, user=user) + tables.saes,
+        open_saes_hidden=open_saes_outside(filters, user),
     )
 
 
@@ -702,8 +710,8 @@ def _dashboard(filters: DashboardFilters, *, now: datetime.datetime, user=None) 
         irae=irae_table(filters, population_n=n, user=user),
         irae_categories=irae_category_rows(filters, population_n=n, user=user),
         irae_onsets=onsets,
-        saes=sae_rows(filters, now=now, user=user),
-        open_saes_hidden=open_saes_outside(filters, user),
+        saes=_sent_sae_rows(filters, now=now, user=user),  # the open ones are added per request
+        open_saes_hidden=0,  # counted per request
         signoff=signoff_rows(filters, user=user),
         holds=hold_rows(user=user),
         soc_chart=soc_grade_chart(safety),

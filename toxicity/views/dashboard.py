@@ -1,18 +1,17 @@
 """The investigator's toxicity dashboard (safety tables, irAEs, SAE clocks, sign-off, holds,
 charts), its CSV downloads and the per-participant AE timeline."""
 
-import csv
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from core.csv_stream import CSV_LANGUAGE, csv_download
 from core.sites import site_access
 from enrollment.models import Participant
 
@@ -60,13 +59,6 @@ def dashboard(request):
     })
 
 
-class _Echo:
-    """A file-like object whose write() hands the line back, for streaming csv.writer output."""
-
-    def write(self, value):
-        return value
-
-
 @permission_required("toxicity.view_adverseevent", raise_exception=True)
 def dashboard_csv(request, table):
     if table not in selectors.CSV_TABLES:
@@ -76,16 +68,10 @@ def dashboard_csv(request, table):
         # Show the errors on the page rather than download numbers that ignore the filters.
         return redirect(f"{reverse('toxicity:dashboard')}?{request.GET.urlencode()}")
     # A CSV is data for the statisticians: English whatever the user's language.
-    with translation.override("en"):
-        rows = [
-            [str(cell) if isinstance(cell, Promise) else cell for cell in row]
-            for row in selectors.csv_rows(table, filters=form.filters(), now=timezone.now(), user=request.user)
-        ]
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8")
+    with translation.override(CSV_LANGUAGE):
+        rows = selectors.csv_rows(table, filters=form.filters(), now=timezone.now(), user=request.user)
     stamp = timezone.localdate().strftime("%Y%m%d")
-    response["Content-Disposition"] = f'attachment; filename="{table}_{stamp}.csv"'
-    return response
+    return csv_download(f"{table}_{stamp}.csv", rows)
 
 
 @permission_required("toxicity.view_adverseevent", raise_exception=True)

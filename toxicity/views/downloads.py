@@ -2,15 +2,13 @@
 dose decisions, and the study-wide adverse events proposed from lab values. Each streams what its
 page shows, pseudonymised (study number, never initials), ISO dates, units in the column names.
 
-The contents are data for the statisticians: every row is built in English (``_in_english``),
-whatever the language of the user who downloads it."""
+The contents are data for the statisticians: every row is built and written in English
+(``core.csv_stream``), whatever the language of the user who downloads it."""
 
-from collections.abc import Iterable, Iterator
 
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404
-from django.utils import timezone, translation
-from django.utils.functional import Promise
+from django.utils import timezone
 
 from core.csv_stream import CHUNK_SIZE, csv_response
 from enrollment.models import Participant
@@ -42,20 +40,6 @@ def _user(user) -> str:
     return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
-def _in_english(rows: Iterable[list]) -> Iterator[list]:
-    """``rows`` produced (queries, labels, choice texts) with English active, one row at a time so
-    the download still streams; the user's language is back between rows."""
-    iterator = iter(rows)
-    while True:
-        with translation.override("en"):
-            try:
-                row = next(iterator)
-            except StopIteration:
-                return
-            row = [str(cell) if isinstance(cell, Promise) else cell for cell in row]
-        yield row
-
-
 LAB_COLUMNS = [
     "study_number", "collected_on", "laboratory", "section", "analyte", "value", "unit", "lln", "uln",
     "ctcae_term", "ctcae_grade", "adverse_event",
@@ -81,7 +65,7 @@ def lab_list_csv(request, pk):
                 result.lln, result.uln, result.ctcae_term, result.grade, result.get_ae_proposal_display(),
             ]  # fmt: skip
 
-    return csv_response(f"lab_results_{_number(participant)}_{_stamp()}.csv", LAB_COLUMNS, _in_english(rows()))
+    return csv_response(f"lab_results_{_number(participant)}_{_stamp()}.csv", LAB_COLUMNS, rows())
 
 
 PROPOSAL_COLUMNS = ["study_number", "collected_on", "analyte", "value", "unit", "ctcae_grade", "ctcae_term"]
@@ -97,7 +81,7 @@ def lab_proposals_csv(request):
                 result.unit, result.grade, result.ctcae_term,
             ]  # fmt: skip
 
-    return csv_response(f"lab_ae_proposals_{_stamp()}.csv", PROPOSAL_COLUMNS, _in_english(rows()))
+    return csv_response(f"lab_ae_proposals_{_stamp()}.csv", PROPOSAL_COLUMNS, rows())
 
 
 AE_COLUMNS = [
@@ -122,7 +106,7 @@ def ae_list_csv(request, pk):
                 row.signature.signer_name if row.signature else "", _when(row.signature.signed_at if row.signature else None),
             ]  # fmt: skip
 
-    return csv_response(f"adverse_events_{_number(participant)}_{_stamp()}.csv", AE_COLUMNS, _in_english(rows()))
+    return csv_response(f"adverse_events_{_number(participant)}_{_stamp()}.csv", AE_COLUMNS, rows())
 
 
 IRAE_COLUMNS = [
@@ -147,4 +131,4 @@ def irae_decisions_csv(request, pk):
                 "yes" if decision.active else "no", _iso(decision.ended_on), decision.end_reason,
             ]  # fmt: skip
 
-    return csv_response(f"irae_decisions_{_number(participant)}_{_stamp()}.csv", IRAE_COLUMNS, _in_english(rows()))
+    return csv_response(f"irae_decisions_{_number(participant)}_{_stamp()}.csv", IRAE_COLUMNS, rows())
