@@ -1,4 +1,7 @@
-"""Steps the Chromium tests share: logging in and out through the real login page."""
+"""Steps the Chromium tests share: logging in and out through the real login page, and typing the
+screening form."""
+
+import datetime
 
 from core.tests.factories import TEST_PASSWORD
 
@@ -28,3 +31,18 @@ def log_out(page):
             continue
     button.click()
     page.get_by_role("heading", name="Log in").wait_for()
+
+
+def fill_screening(page, values: dict) -> None:
+    """Type the screening form as a coordinator would, field by field (the criteria table beside it
+    updates as she types): yes/no and the FIGO stage are chosen, dates typed in ISO form."""
+    for name, value in values.items():
+        field = page.locator(f'[name="{name}"]')
+        if isinstance(value, bool):
+            field.select_option("true" if value else "false")
+        elif name == "figo_stage":
+            field.select_option(value)
+        elif isinstance(value, datetime.date):
+            field.fill(value.isoformat())
+        else:
+            field.fill(str(value))

@@ -6,6 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
+from core.tests.browser import fill_screening
 from core.tests.factories import TEST_PASSWORD
 from enrollment.tests.factories import eligible_screening_values
 
@@ -37,21 +38,6 @@ def _record_consent(journey: Journey, on: datetime.date) -> None:
     flash(page, "Consent recorded.")
 
 
-def _fill_screening(page, values: dict) -> None:
-    """Type the screening form as a coordinator would, section by section (the criteria table beside
-    it updates as she types)."""
-    for name, value in values.items():
-        field = page.locator(f'[name="{name}"]')
-        if isinstance(value, bool):
-            field.select_option("true" if value else "false")
-        elif name == "figo_stage":
-            field.select_option(value)
-        elif isinstance(value, datetime.date):
-            field.fill(value.isoformat())
-        else:
-            field.fill(str(value))
-
-
 def _criterion_status(page, criterion: str):
     return page.locator(f'tr[data-criterion="{criterion}"] .criterion-status')
 
@@ -71,7 +57,7 @@ def coordinator_screens_out_a_patient_with_stage_ivb_disease(journey: Journey) -
     values = eligible_screening_values(
         today=start - datetime.timedelta(days=15), figo_stage="IVB", distant_metastasis_or_recurrence=True
     )
-    _fill_screening(page, values)
+    fill_screening(page, values)
     expect(page.get_by_test_id("overall")).to_have_text("Not eligible")
     expect(_criterion_status(page, "I2")).to_have_text("fail")
     expect(_criterion_status(page, "E9")).to_have_text("fail")
@@ -98,7 +84,7 @@ def coordinator_screens_an_eligible_patient(journey: Journey) -> None:
     _record_consent(journey, start - datetime.timedelta(days=10))
 
     page.get_by_role("link", name="Start screening").click()
-    _fill_screening(page, values)
+    fill_screening(page, values)
     expect(page.get_by_test_id("overall")).to_have_text("Eligible")
     expect(page.locator("tr[data-criterion] .criterion-status")).to_have_text(["pass"] * 27)
     journey.shot("screening")

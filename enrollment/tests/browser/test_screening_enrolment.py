@@ -6,28 +6,11 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from core.tests.browser import log_in, log_out
+from core.tests.browser import fill_screening, log_in, log_out
 from core.tests.factories import TEST_PASSWORD
 from enrollment.tests.factories import eligible_screening_values, participant_registered
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-
-
-
-
-def _fill_screening(page, values):
-    for name, value in values.items():
-        field = page.locator(f'[name="{name}"]')
-        if isinstance(value, bool):
-            field.select_option("true" if value else "false")
-        elif name == "figo_stage":
-            field.select_option(value)
-        elif isinstance(value, datetime.date):
-            field.fill(value.isoformat())
-        else:
-            field.fill(str(value))
 
 
 def _criterion(page, criterion_id):
@@ -49,7 +32,7 @@ def test_screen_sign_and_enrol_an_eligible_patient(page, make_user):
     page.get_by_text("Consent recorded.").wait_for()
 
     page.get_by_role("link", name="Start screening").click()
-    _fill_screening(page, eligible_screening_values())
+    fill_screening(page, eligible_screening_values())
     page.get_by_test_id("overall").filter(has_text="Eligible").wait_for()
     statuses = page.locator("tr[data-criterion] .criterion-status").all_inner_texts()
     assert len(statuses) == 27 and set(statuses) == {"pass"}
@@ -80,7 +63,7 @@ def test_neutrophils_1_9_is_shown_failing_i4b_with_the_reason(page, make_user):
     participant = participant_registered(user=coordinator)
     log_in(page, coordinator)
     page.goto(f"/participants/{participant.pk}/screening/")
-    _fill_screening(page, {"lab_date": timezone.localdate(), "neutrophils_10e9_l": "1.9"})
+    fill_screening(page, {"lab_date": timezone.localdate(), "neutrophils_10e9_l": "1.9"})
     row = _criterion(page, "I4b")
     row.locator(".criterion-status", has_text="fail").wait_for()
     reason = row.locator(".criterion-reason").inner_text()
